@@ -1,0 +1,5 @@
+"""Constants for the ThingsCloud integration."""
+
+from typing import Final
+
+DOMAIN: Final = "thingscloud"
