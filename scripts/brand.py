@@ -25,7 +25,9 @@ def draw_icon(size: int) -> Image.Image:
     draw.ellipse((3 * unit, 6 * unit, 8 * unit, 11 * unit), fill=WHITE)
     draw.ellipse((6 * unit, 3.5 * unit, 12 * unit, 9.5 * unit), fill=WHITE)
     draw.ellipse((9.5 * unit, 6.5 * unit, 13.5 * unit, 10.5 * unit), fill=WHITE)
-    draw.rounded_rectangle((3 * unit, 8 * unit, 13.5 * unit, 11 * unit), radius=unit * 1.5, fill=WHITE)
+    draw.rounded_rectangle(
+        (3 * unit, 8 * unit, 13.5 * unit, 11 * unit), radius=unit * 1.5, fill=WHITE
+    )
     # Devices hanging below the cloud.
     for x in (5.5, 8.25, 11):
         draw.line((x * unit, 11 * unit, x * unit, 12.8 * unit), fill=WHITE, width=int(unit * 0.6))
