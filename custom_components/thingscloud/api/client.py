@@ -151,6 +151,8 @@ def normalize_endpoint(url: str) -> str:
     text = text.rstrip("/")
     if text.lower().endswith("/api/v1"):
         text = text[: -len("/api/v1")].rstrip("/")
+    if "@" in text:
+        raise ThingsCloudInvalidEndpointError("The endpoint must not contain user info")
     if "?" in text or "#" in text:
         raise ThingsCloudInvalidEndpointError("The endpoint must not have a query or fragment")
     try:
@@ -172,12 +174,10 @@ def normalize_endpoint(url: str) -> str:
         )
     if scheme == "http" and not _is_loopback(parsed.host or host):
         raise ThingsCloudInvalidEndpointError("Plain http is accepted only for the local machine")
-    if port == _DEFAULT_PORTS[scheme]:
-        port = None
-    try:
-        return str(URL.build(scheme=scheme, host=host, port=port, encoded=True))
-    except ValueError as err:  # pragma: no cover - yarl validated the parts above
-        raise ThingsCloudInvalidEndpointError("The endpoint is not a valid URL") from err
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}"
 
 
 def _check_text(value: object, name: str) -> str:
