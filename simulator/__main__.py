@@ -1,0 +1,7 @@
+"""`python -m simulator`: see simulator.server."""
+
+import sys
+
+from .server import main
+
+sys.exit(main())
