@@ -14,6 +14,7 @@ from .coordinator import (
     project_identifier,
 )
 from .helpers import create_client
+from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -24,6 +25,7 @@ PROJECT_URL = "https://www.thingscloud.xyz/"
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the ThingsCloud integration."""
+    async_setup_services(hass)
     return True
 
 
