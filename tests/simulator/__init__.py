@@ -1,0 +1,1 @@
+"""Tests of the ThingsCloud simulator (raw aiohttp requests, not the integration's client)."""
