@@ -38,6 +38,7 @@ async def quick_client(
     await api.authenticate()
     simulator.state.clear_log()
     yield api
+    await api.close()
 
 
 async def test_latency_within_the_timeout_is_fine(

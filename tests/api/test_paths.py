@@ -156,7 +156,7 @@ def test_encode_path_segment() -> None:
     assert encode_path_segment("a?b#c d%") == "a%3Fb%23c%20d%25"
     assert encode_path_segment("中文") == "%E4%B8%AD%E6%96%87"
     assert encode_path_segment("x" * 256) == "x" * 256
-    with pytest.raises(ThingsCloudInvalidIdError, match="device_id must not be '.' or '..'"):
+    with pytest.raises(ThingsCloudInvalidIdError, match=r"device_id must not be '\.' or '\.\.'"):
         encode_path_segment("..", "device_id")
     with pytest.raises(ThingsCloudInvalidIdError, match="longer than 256"):
         encode_path_segment("x" * 257)
