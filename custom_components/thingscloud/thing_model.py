@@ -156,14 +156,14 @@ _FALSE_WORDS: Final = frozenset({"false", "0", "off", "no", "关", "否"})
 # in thing models. Whitespace is ignored; case is ignored for spellings of three or more
 # characters when that is unambiguous (short ones like mV/MV are listed explicitly).
 _UNIT_ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    UnitOfTemperature.CELSIUS: ("°C", "℃", "C", "c", "摄氏度", "摄氏", "degC", "celsius"),
-    UnitOfTemperature.FAHRENHEIT: ("°F", "℉", "华氏度", "华氏", "degF", "fahrenheit"),
+    UnitOfTemperature.CELSIUS: ("°C", "℃", "°c", "C", "c", "摄氏度", "摄氏", "degC", "celsius"),
+    UnitOfTemperature.FAHRENHEIT: ("°F", "℉", "°f", "华氏度", "华氏", "degF", "fahrenheit"),
     UnitOfTemperature.KELVIN: ("K", "开尔文", "kelvin"),
     PERCENTAGE: ("%", "\uff05", "百分比", "百分号", "percent", "pct", "%RH", "RH%", "\uff05RH"),
     UnitOfPressure.PA: ("Pa", "帕", "帕斯卡", "pa", "PA"),
     UnitOfPressure.HPA: ("hPa", "百帕"),
     UnitOfPressure.KPA: ("kPa", "千帕"),
-    "MPa": ("兆帕",),
+    "MPa": ("兆帕", "MPA", "Mpa"),
     UnitOfPressure.BAR: ("bar", "巴"),
     UnitOfPressure.MBAR: ("mbar", "毫巴"),
     UnitOfPressure.PSI: ("psi",),
@@ -231,6 +231,30 @@ _UNIT_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     REVOLUTIONS_PER_MINUTE: ("rpm", "r/min", "转/分", "转/分钟", "转每分"),
     DEGREE: ("°", "deg", "degree", "degrees"),
 }
+
+_HA_UNITS: Final[tuple[type[StrEnum], ...]] = (
+    UnitOfApparentPower,
+    UnitOfConductivity,
+    UnitOfDensity,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfIrradiance,
+    UnitOfLength,
+    UnitOfMass,
+    UnitOfPower,
+    UnitOfPressure,
+    UnitOfRatio,
+    UnitOfReactivePower,
+    UnitOfSoundPressure,
+    UnitOfSpeed,
+    UnitOfTemperature,
+    UnitOfTime,
+    UnitOfVolume,
+    UnitOfVolumeFlowRate,
+    UnitOfVolumetricFlux,
+)
 
 # The device class a unit implies on its own. Ambiguous units (%, ppm, μg/m³, lengths,
 # durations, volumes, dB, °) are left to the identifier and name hints below.
@@ -336,15 +360,20 @@ _DATA_TYPES: Final = _alias_index({key: names for key, (_, names) in _DATA_TYPE_
 
 
 def _unit_indexes() -> tuple[dict[str, str], dict[str, str]]:
-    """Return (exact spelling -> unit, case-folded spelling -> unit) lookups."""
+    """Return (exact spelling -> unit, case-folded spelling -> unit) lookups.
+
+    Every Home Assistant unit spells itself, so that a case-insensitive match that
+    would confuse two of them (mWh and MWh, mHz and MHz) is never made.
+    """
     exact: dict[str, str] = {}
     folded: dict[str, set[str]] = {}
-    for unit, aliases in _UNIT_ALIASES.items():
+    spellings = [(str(unit), (str(unit),)) for units in _HA_UNITS for unit in units]
+    for unit, aliases in [*spellings, *_UNIT_ALIASES.items()]:
         for alias in (unit, *aliases):
             key = re.sub(r"\s+", "", alias)
-            exact[key] = unit
+            exact[key] = str(unit)
             if len(key) >= 3:
-                folded.setdefault(key.casefold(), set()).add(unit)
+                folded.setdefault(key.casefold(), set()).add(str(unit))
     return exact, {key: units.pop() for key, units in folded.items() if len(units) == 1}
 
 
@@ -439,7 +468,7 @@ def _decoded(value: JsonValue) -> JsonValue:
     if isinstance(value, str) and value.strip()[:1] in ("{", "["):
         try:
             decoded: JsonValue = json.loads(value)
-        except ValueError:
+        except ValueError, RecursionError:
             return value
         return decoded
     return value
@@ -449,9 +478,9 @@ def _coordinates(value: JsonValue) -> tuple[float, float] | None:
     """Return (latitude, longitude) of an object with such keys, else ``None``."""
     if not isinstance(value, dict):
         return None
-    keys = {key.casefold(): item for key, item in value.items()}
-    latitude = next((n for k in _LATITUDE_KEYS if (n := _finite_number(keys.get(k)))), None)
-    longitude = next((n for k in _LONGITUDE_KEYS if (n := _finite_number(keys.get(k)))), None)
+    numbers = {key.casefold(): _finite_number(item) for key, item in value.items()}
+    latitude = next((numbers[k] for k in _LATITUDE_KEYS if numbers.get(k) is not None), None)
+    longitude = next((numbers[k] for k in _LONGITUDE_KEYS if numbers.get(k) is not None), None)
     if latitude is None or longitude is None:
         return None
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
@@ -706,23 +735,23 @@ def _device_class(
     unit: str | None,
     accepted_units: Callable[[SensorDeviceClass], Collection[object]],
     *texts: str | None,
-) -> str | None:
+) -> SensorDeviceClass | None:
     """Return the first hinted (else unit-implied) class that accepts ``unit``."""
     candidates = _hinted(_SENSOR_HINTS, *texts)
     if unit is not None and unit in _UNIT_DEVICE_CLASSES:
         candidates.append(_UNIT_DEVICE_CLASSES[unit])
     for device_class in candidates:
         if unit in accepted_units(device_class):
-            return str(device_class)
+            return device_class
     return None
 
 
-def _state_class(device_class: str | None) -> str | None:
+def _state_class(device_class: SensorDeviceClass | None) -> SensorStateClass | None:
     """Return the state class of a numeric sensor with ``device_class``."""
     if device_class is None:
         return SensorStateClass.MEASUREMENT
-    allowed = DEVICE_CLASS_STATE_CLASSES.get(SensorDeviceClass(device_class), set())
-    return next((str(cls) for cls in _MEASUREMENT_STATE_CLASSES if cls in allowed), None)
+    allowed = DEVICE_CLASS_STATE_CLASSES.get(device_class, set())
+    return next((cls for cls in _MEASUREMENT_STATE_CLASSES if cls in allowed), None)
 
 
 def _precision(value: JsonValue) -> int | None:
@@ -885,12 +914,18 @@ def _describe_number(
     writable = spec.platform is Platform.NUMBER
     low, high, step = _number_limits(options, unit, value, precision, writable)
     texts = (spec.identifier, spec.name, raw_unit if isinstance(raw_unit, str) else None)
-    device_class = _device_class(unit, _number_units if writable else _sensor_units, *texts)
+    if writable:
+        sensor_class = _device_class(unit, _number_units, *texts)
+        device_class: str | None = sensor_class and NumberDeviceClass(sensor_class.value)
+        state_class = None
+    else:
+        device_class = sensor_class = _device_class(unit, _sensor_units, *texts)
+        state_class = _state_class(sensor_class)
     return replace(
         spec,
         native_unit=unit,
         device_class=device_class,
-        state_class=None if writable else _state_class(device_class),
+        state_class=state_class,
         precision=precision,
         min_value=low,
         max_value=high,
@@ -904,7 +939,7 @@ def _describe_boolean(
     hinted = _hinted(_BINARY_SENSOR_HINTS, spec.identifier, spec.name)
     return replace(
         spec,
-        device_class=str(hinted[0]) if hinted and spec.platform is Platform.BINARY_SENSOR else None,
+        device_class=hinted[0] if hinted and spec.platform is Platform.BINARY_SENSOR else None,
         on_text=_text_option(options.get("on_text")),
         off_text=_text_option(options.get("off_text")),
         boolean_as_number=isinstance(value, int) and not isinstance(value, bool),
