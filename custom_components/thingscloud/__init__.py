@@ -45,7 +45,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ThingsCloudConfigEntry) 
     entry.runtime_data = coordinator
 
     # The project is the hub every ThingsCloud device is connected through (via_device).
-    dr.async_get(hass).async_get_or_create(
+    project_device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={project_identifier(coordinator.project.id)},
         entry_type=dr.DeviceEntryType.SERVICE,
@@ -53,6 +53,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ThingsCloudConfigEntry) 
         name=coordinator.project.name or coordinator.project.id,
         configuration_url=PROJECT_URL,
     )
+    coordinator.project_device_id = project_device.id
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
@@ -64,7 +65,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: ThingsCloudConfigEntry)
 
 
 async def async_remove_config_entry_device(
-    hass: HomeAssistant, entry: ThingsCloudConfigEntry, device_entry: dr.DeviceEntry
+    hass: HomeAssistant, entry: ThingsCloudConfigEntry, device_entry: dr.AnyDeviceEntry
 ) -> bool:
     """Allow removing a device only when the project no longer has it.
 

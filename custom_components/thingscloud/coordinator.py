@@ -162,6 +162,8 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
 
     config_entry: ThingsCloudConfigEntry
     project: Project
+    # The device registry id of the project's service device (set by the entry setup).
+    project_device_id: str
 
     def __init__(
         self,

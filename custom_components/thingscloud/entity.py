@@ -68,7 +68,7 @@ class ThingsCloudEntity(CoordinatorEntity[ThingsCloudCoordinator]):
             manufacturer=MANUFACTURER,
             model=device.type_name,
             serial_number=device.device_key,
-            via_device=project_identifier(coordinator.project.id),
+            via_device_id=coordinator.project_device_id,
         )
         self._rendered_snapshot: DeviceSnapshot | None = _UNSET
         self._rendered_success: bool = coordinator.last_update_success
@@ -246,6 +246,20 @@ class ThingsCloudProjectEntity(CoordinatorEntity[ThingsCloudCoordinator]):
         self.async_write_ha_state()
 
 
+def describe_snapshot_attribute(snapshot: DeviceSnapshot, identifier: str) -> AttributeSpec:
+    """Describe one attribute of a device by its model (if any) and current value."""
+    value = snapshot.values.get(identifier)
+    if (attribute := snapshot.attributes.get(identifier)) is None:
+        return describe_attribute(identifier, value, None)
+    return describe_attribute(
+        identifier,
+        attribute.value if value is None else value,
+        attribute.model,
+        attr_type=attribute.attr_type,
+        data_type=attribute.data_type,
+    )
+
+
 @callback
 def async_add_device_entities(
     entry: ThingsCloudConfigEntry,
@@ -283,11 +297,7 @@ def async_add_device_entities(
             for identifier in (*snapshot.attributes, *snapshot.values):
                 if identifier in known:
                     continue
-                spec = describe_attribute(
-                    identifier,
-                    snapshot.attributes.get(identifier),
-                    snapshot.values.get(identifier),
-                )
+                spec = describe_snapshot_attribute(snapshot, identifier)
                 known.add(identifier)
                 if spec.platform is platform:
                     entities.append(attribute_entity(coordinator, device_id, spec))
