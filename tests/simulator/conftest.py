@@ -79,6 +79,15 @@ class Api:
                 parsed = None
             return Reply(response.status, dict(response.headers), text, parsed)
 
+    async def request_with_timeout(self, method: str, path: str, seconds: float) -> int:
+        """A request that gives up after `seconds` (raises TimeoutError)."""
+        headers = {"Authorization": f"Bearer {self.token or await self.login()}"}
+        timeout = aiohttp.ClientTimeout(total=seconds)
+        async with self.session.request(
+            method, self.running.api_url + path, headers=headers, timeout=timeout
+        ) as response:
+            return response.status
+
     async def login(self) -> str:
         reply = await self.request(
             "POST",
