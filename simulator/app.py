@@ -17,6 +17,7 @@ from .routes import API_PREFIX, ROUTES, Route
 from .state import (
     DEFAULT_PAGE_RECORDS,
     MAX_PAGE_RECORDS,
+    AlarmLog,
     AttributeModel,
     CommandRecord,
     Customer,
@@ -692,16 +693,19 @@ async def control_data_stream(call: Call) -> Json:
 # ------------------------------------------------------------------------ handlers: alarms
 
 
+def _newest_first(logs: list[AlarmLog]) -> JsonObject:
+    # Of two logs with the same time, the later-written one leads.
+    ordered = sorted(enumerate(logs), key=lambda pair: (pair[1].create_time, pair[0]))
+    return {"items": [log.as_json() for _, log in reversed(ordered)]}
+
+
 async def alarm_logs(call: Call) -> Json:
-    logs = sorted(call.state.alarm_logs, key=lambda log: log.create_time, reverse=True)
-    return {"items": [log.as_json() for log in logs]}
+    return _newest_first(call.state.alarm_logs)
 
 
 async def device_alarm_logs(call: Call) -> Json:
     found = call.device()
-    logs = [log for log in call.state.alarm_logs if log.device_id == found.id]
-    logs.sort(key=lambda log: log.create_time, reverse=True)
-    return {"items": [log.as_json() for log in logs]}
+    return _newest_first([log for log in call.state.alarm_logs if log.device_id == found.id])
 
 
 # ------------------------------------------------------------------------ handlers: customers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -656,8 +657,7 @@ class SimulatorState:
         points = self.series.setdefault((device.id, identifier), [])
         point = SeriesPoint(ts, identifier, value, kind)
         if points and points[-1].ts > ts:
-            points.append(point)
-            points.sort(key=lambda p: p.ts)
+            bisect.insort(points, point, key=lambda p: p.ts)
         else:
             points.append(point)
         if len(points) > self.series_limit:
