@@ -228,6 +228,27 @@ async def test_answer_shapes(
     assert len(fake.requests("/api/v1/project")) == 1
 
 
+@pytest.mark.parametrize(
+    ("errcode", "expected"),
+    [("abc", None), (True, None), (1.5, None), ([1], None), ("7", 7), (8.0, 8), (None, None)],
+)
+async def test_errcode_variants(
+    session: aiohttp.ClientSession, errcode: object, expected: int | None
+) -> None:
+    fake = FakeApi()
+    fake.on(
+        "GET", "/api/v1/project", (200, {"result": False, "errcode": errcode, "message": "m"}, {})
+    )
+    async with serve(fake.app()) as url:
+        api = ThingsCloudClient(url, AppCredentials("a", "k", "s"), session=session)
+        with pytest.raises(ThingsCloudApiError) as err:
+            await api.get_project()
+
+    assert err.value.errcode == expected
+    assert err.value.message == "m"
+    assert str(err.value).endswith(": m")
+
+
 async def test_errcode_as_text_is_an_auth_signal(session: aiohttp.ClientSession) -> None:
     fake = FakeApi()
     fake.on("GET", "/api/v1/project", (200, {"result": False, "errcode": "401.0"}, {}))

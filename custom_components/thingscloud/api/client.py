@@ -166,8 +166,6 @@ def normalize_endpoint(url: str) -> str:
         raise ThingsCloudInvalidEndpointError("The endpoint must use https")
     if not host:
         raise ThingsCloudInvalidEndpointError("The endpoint has no host")
-    if parsed.raw_user is not None or parsed.raw_password is not None:
-        raise ThingsCloudInvalidEndpointError("The endpoint must not contain user info")
     if parsed.raw_path not in ("", "/"):
         raise ThingsCloudInvalidEndpointError(
             "The endpoint must not have a path other than /api/v1"
