@@ -251,8 +251,8 @@ def _action(
 
 
 async def _refresh(target: _Target) -> None:
-    """Let the entities catch up with a write."""
-    await target.entry.runtime_data.async_request_refresh()
+    """Let the entities catch up with a write: re-read the device, even if idle."""
+    await target.entry.runtime_data.async_refresh_device(target.thingscloud_device_id)
 
 
 # --- writes ------------------------------------------------------------------------------
