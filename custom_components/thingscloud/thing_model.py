@@ -324,8 +324,8 @@ _BINARY_SENSOR_HINTS: Final[tuple[tuple[BinarySensorDeviceClass, tuple[str, ...]
     (BinarySensorDeviceClass.MOTION, ("motion", "pir", "人体", "移动")),
     (BinarySensorDeviceClass.OCCUPANCY, ("occupancy", "presence", "有人", "存在")),
     (BinarySensorDeviceClass.SMOKE, ("smoke", "烟雾", "烟感")),
-    (BinarySensorDeviceClass.MOISTURE, ("leak", "flood", "水浸", "漏水")),
     (BinarySensorDeviceClass.GAS, ("gas", "燃气", "可燃气")),
+    (BinarySensorDeviceClass.MOISTURE, ("leak", "flood", "水浸", "漏水")),
     (BinarySensorDeviceClass.VIBRATION, ("vibration", "震动", "振动")),
     (BinarySensorDeviceClass.TAMPER, ("tamper", "防拆")),
     (BinarySensorDeviceClass.PROBLEM, ("fault", "error", "problem", "故障")),
@@ -796,21 +796,32 @@ def _enum_pairs(items: JsonValue) -> list[tuple[JsonValue, JsonValue]]:
     return pairs
 
 
+def _label(label: JsonValue, value: JsonValue) -> str:
+    """Return the trimmed text of a scalar label, else of the value."""
+    text = _text_of(label) if not isinstance(label, (dict, list)) else None
+    return (text or "").strip() or (_text_of(value) or "").strip()
+
+
 def enum_options(items: JsonValue) -> tuple[EnumOption, ...]:
-    """Return the options of ``data_options.items`` with unique values and labels."""
+    """Return the options of ``data_options.items`` with unique values and labels.
+
+    Values must be scalars; a value seen before (``1``, ``1.0`` and ``"1"`` are the
+    same) is skipped. A repeated label gets `` (<value>)`` appended; an option whose
+    label stays empty or repeated is skipped.
+    """
     options: list[EnumOption] = []
     values: set[str] = set()
     labels: set[str] = set()
     for value, label in _enum_pairs(items):
-        if value is None or isinstance(value, (dict, list)) or _match_key(value) in values:
+        key = _match_key(value)
+        if value is None or isinstance(value, (dict, list)) or key in values:
             continue
-        text = (_text_of(label) or "").strip() if not isinstance(label, (dict, list)) else ""
-        text = text or str(_text_of(value))
+        text = _label(label, value)
         if text in labels:
             text = f"{text} ({_text_of(value)})"
-        if text in labels:
+        if not text or text in labels:
             continue
-        values.add(_match_key(value))
+        values.add(key)
         labels.add(text)
         options.append(EnumOption(value=value, label=text))
     return tuple(options)
@@ -868,8 +879,8 @@ def describe_attribute(
     ``attr_type`` and ``data_type`` (an attribute item's own fields) take precedence
     over the model's.
     """
-    attr_type = attr_type or (model.attr_type if model else None)
-    data_type = data_type or (model.data_type if model else None)
+    attr_type = attr_type or (model.attr_type if model else None) or None
+    data_type = data_type or (model.data_type if model else None) or None
     options = model.data_options if model else {}
     access = parse_access(attr_type)
     canonical = parse_data_type(data_type)
