@@ -354,6 +354,14 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
 
     # ------------------------------------------------------------------ registry
 
+    def _registry_device(
+        self, registry: dr.DeviceRegistry, device_id: str
+    ) -> dr.DeviceEntry | None:
+        """Return the device registry entry of a ThingsCloud device of this entry."""
+        return registry.async_get_device_by_identifier(
+            device_identifier(device_id), self.config_entry.entry_id
+        )
+
     @callback
     def _async_update_device_registry(
         self,
@@ -379,7 +387,7 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
                 after.device_key,
             ):
                 continue
-            if entry := registry.async_get_device(identifiers={device_identifier(device_id)}):
+            if entry := self._registry_device(registry, device_id):
                 registry.async_update_device(
                     entry.id,
                     name=after.name or after.id,
@@ -401,7 +409,7 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
             gone = [
                 entry
                 for device_id in self.removed_device_ids
-                if (entry := registry.async_get_device(identifiers={device_identifier(device_id)}))
+                if (entry := self._registry_device(registry, device_id))
             ]
         for entry in gone:
             LOGGER.debug("Removing ThingsCloud device %s, no longer in the project", entry.name)
@@ -422,7 +430,7 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
             before, after = previous.device.alarm, new[device_id].device.alarm
             if (before.active, before.level) == (after.active, after.level):
                 continue
-            entry = registry.async_get_device(identifiers={device_identifier(device_id)})
+            entry = self._registry_device(registry, device_id)
             self._pending_events.append(
                 {
                     ATTR_DEVICE_ID: entry.id if entry else None,
