@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 import probatio
 import pytest
@@ -840,3 +841,51 @@ async def test_rejected_credentials_start_reauth(
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     assert flows[0]["context"]["entry_id"] == init_integration.entry_id
+
+
+# --- documentation -----------------------------------------------------------------------
+
+
+def readme_action_steps() -> list[dict[str, Any]]:
+    """Return the steps of the README's Actions examples that call an action of the domain."""
+    readme = (INTEGRATION.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Actions\n", 1)[1].split("\n## ", 1)[0]
+    steps: list[dict[str, Any]] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("action", "")).startswith(f"{DOMAIN}."):
+                steps.append(node)
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    for block in re.findall(r"```yaml\n(.*?)```", section, re.DOTALL):
+        collect(yaml.safe_load(block))
+    return steps
+
+
+async def test_readme_examples_run(
+    hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry
+) -> None:
+    steps = readme_action_steps()
+    assert {step["action"].removeprefix(f"{DOMAIN}.") for step in steps} == set(SERVICES)
+    device = ha_device_id(hass, "dev-plug-tv")
+    for step in steps:
+        data = {
+            key: Template(value, hass).async_render(parse_result=False)
+            if isinstance(value, str) and "{{" in value
+            else value
+            for key, value in step["data"].items()
+        }
+        if "device_id" in data:
+            data["device_id"] = device
+        service = step["action"].removeprefix(f"{DOMAIN}.")
+        returns = service.startswith("get_")
+        assert (step.get("response_variable") is not None) == returns
+        # The example runs: schema, validation and the request to the simulator.
+        response = await call(hass, service, data, response=returns)
+        assert (response is not None) == returns
+    assert sim.state.count("control_data_stream") == 2
