@@ -2,8 +2,9 @@
 
 Every action names a Home Assistant device of a ThingsCloud device (``get_alarm_logs`` may
 name the project by its config entry instead). The handler resolves it to the ThingsCloud
-device id and the loaded config entry, validates every field, and only then makes exactly
-one client call. Client failures become translated errors in one place: `_action`.
+device id and the loaded config entry, validates every field, and only then makes one
+client call (a write is followed by a refresh of that device, so its entities catch up).
+Client failures become translated errors in one place: `_action`.
 """
 
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
@@ -161,7 +162,9 @@ def _resolve_device(hass: HomeAssistant, ha_device_id: str) -> _Target:
     identifiers = [value for domain, value in device.identifiers if domain == DOMAIN]
     if entry is None or not identifiers:
         raise _validation_error("not_thingscloud_device", device_name=name)
-    device_ids = [value for value in identifiers if not value.startswith(PROJECT_IDENTIFIER_PREFIX)]
+    # The project's service device is "project_<project id>" (the entry's unique id).
+    project = f"{PROJECT_IDENTIFIER_PREFIX}{entry.unique_id}"
+    device_ids = [value for value in identifiers if value != project]
     if not device_ids:
         raise _validation_error("project_device", device_name=name)
     return _Target(_loaded(cast("ThingsCloudConfigEntry", entry)), device_ids[0])
