@@ -31,6 +31,7 @@ from .state import (
     WriteRecord,
     is_number,
     normalize_data_type,
+    number_option,
 )
 
 STATE_KEY: web.AppKey[SimulatorState] = web.AppKey("thingscloud_simulator_state", SimulatorState)
@@ -581,11 +582,10 @@ def _value_error(model: AttributeModel, value: Json) -> str | None:
     kind = normalize_data_type(model.data_type)
     options = model.data_options
     if kind == "number":
-        if not is_number(value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             return "must be a number"
-        low, high = options.get("min"), options.get("max")
-        assert isinstance(value, int | float)  # noqa: S101 - is_number above
-        if (is_number(low) and value < low) or (is_number(high) and value > high):  # type: ignore[operator]
+        low, high = number_option(options, "min"), number_option(options, "max")
+        if (low is not None and value < low) or (high is not None and value > high):
             return "out of range"
     elif kind == "boolean" and not isinstance(value, bool):
         return "must be a boolean"

@@ -7,7 +7,6 @@ import bisect
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-import math
 import random
 import secrets
 import time
@@ -31,19 +30,12 @@ def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def infer_data_type(value: object) -> str:
-    """The data_type a value without a model looks like (used for series points)."""
-    if isinstance(value, bool):
-        return "boolean"
-    if is_number(value):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "json"
-    return "unknown"
+def number_option(options: Mapping[str, Json], key: str) -> float | None:
+    """A numeric data option (min, max, step...) or None when absent or not a number."""
+    value = options.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 @dataclass(slots=True)
@@ -740,26 +732,22 @@ class SimulatorState:
             values: JsonObject = {}
             for identifier, drift in self.drift[device_id].items():
                 current = device.attributes.get(identifier)
-                if current is None or not is_number(current.value):
+                if current is None or not isinstance(current.value, int | float):
                     continue
                 values[identifier] = self._drifted(device, identifier, current.value, drift)
             self.set_attributes(device_id, values)
         return chosen
 
-    def _drifted(self, device: Device, identifier: str, value: Json, drift: Drift) -> Json:
-        assert isinstance(value, int | float)  # noqa: S101 - checked by the caller
-        step = self.rng.uniform(0 if drift.increasing else -drift.step, drift.step)
-        new: float = value + step
+    def _drifted(self, device: Device, identifier: str, value: float, drift: Drift) -> Json:
+        new = value + self.rng.uniform(0 if drift.increasing else -drift.step, drift.step)
         model = self.model_of(device, identifier)
         options = model.data_options if model else {}
-        low, high = options.get("min"), options.get("max")
-        if is_number(low):
-            new = max(new, float(low))  # type: ignore[arg-type]
-        if is_number(high):
-            new = min(new, float(high))  # type: ignore[arg-type]
+        low, high = number_option(options, "min"), number_option(options, "max")
+        if low is not None:
+            new = max(new, low)
+        if high is not None:
+            new = min(new, high)
         precision = options.get("precision")
-        if isinstance(value, int) and not isinstance(precision, int):
-            return round(new)
-        digits = precision if isinstance(precision, int) and not isinstance(precision, bool) else 2
-        result = round(new, digits)
-        return result if math.isfinite(result) else value
+        if not isinstance(precision, int) or isinstance(precision, bool):
+            return round(new) if isinstance(value, int) else round(new, 2)
+        return round(new, precision)

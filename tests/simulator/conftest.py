@@ -127,7 +127,8 @@ class Api:
         assert reply.data["result"] is False, reply.text
         assert set(reply.data) == {"result", "errcode", "message", "errors"}, reply.data
         assert isinstance(reply.data["errors"], list)
-        return reply.data
+        data: dict[str, Any] = reply.data
+        return data
 
     async def sim(self, method: str, path: str, **kwargs: Any) -> Reply:
         """A request to the admin API under /_sim/."""

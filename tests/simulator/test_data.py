@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from simulator.state import SimulatorState
+from simulator.state import AttributeModel, SimulatorState
 
 from .conftest import Api, FakeClock
 
@@ -318,3 +318,11 @@ async def test_data_stream_rejects_bad_messages(
     )
     assert data["errcode"] == 400
     assert not state.data_streams["dev-lobby-led"]
+
+
+async def test_enum_without_items_accepts_anything(api: Api, state: SimulatorState) -> None:
+
+    models = state.device_types["dt-led-sign"].models
+    models["effect"] = AttributeModel("effect", "Effect", "push", "enum")
+    await api.info("POST", "/control/device/dev-lobby-led/attributes", json={"effect": "rainbow"})
+    assert state.devices["dev-lobby-led"].attributes["effect"].value == "rainbow"

@@ -68,7 +68,7 @@ async def test_body_must_be_an_object(api: Api, route: Route) -> None:
 @pytest.mark.parametrize("route", DEVICE_ROUTES, ids=lambda r: r.name)
 async def test_unknown_device(api: Api, state: SimulatorState, route: Route) -> None:
     before = len(state.devices)
-    body = {} if route.method in {"POST", "PUT"} else None
+    body: dict[str, str] | None = {} if route.method in {"POST", "PUT"} else None
     data = await api.failure(route.method, _path(route, device_id="no-such-device"), json=body)
     assert (data["errcode"], data["message"]) == (404, "device not found")
     assert len(state.devices) == before
@@ -76,7 +76,7 @@ async def test_unknown_device(api: Api, state: SimulatorState, route: Route) -> 
 
 @pytest.mark.parametrize("route", CUSTOMER_ROUTES, ids=lambda r: r.name)
 async def test_unknown_customer(api: Api, route: Route) -> None:
-    body = {} if route.method in {"POST", "PUT"} else None
+    body: dict[str, str] | None = {} if route.method in {"POST", "PUT"} else None
     data = await api.failure(route.method, _path(route, customer_id="no-such"), json=body)
     assert (data["errcode"], data["message"]) == (404, "customer not found")
 

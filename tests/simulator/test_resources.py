@@ -4,7 +4,7 @@ import aiohttp
 import pytest
 
 from simulator.scenarios import CREATED_MS, generated_state
-from simulator.state import SimulatorState
+from simulator.state import Device, ExtendInfoDef, SimulatorState
 from simulator.testing import start_simulator
 
 from .conftest import Api, FakeClock
@@ -493,3 +493,35 @@ async def test_customer_life(api: Api, state: SimulatorState) -> None:
     await api.info("DELETE", "/customer/cust-0001")
     assert "cust-0001" not in state.customers
     assert (await api.failure("GET", "/customer/cust-0001"))["errcode"] == 404
+
+
+async def test_extend_info_of_another_type_takes_scalars(api: Api, state: SimulatorState) -> None:
+
+    infos = state.device_types["dt-gateway"].extend_infos
+    infos.append(ExtendInfoDef("ext-gw-any", "date", "Installed on"))
+    infos.append(ExtendInfoDef("ext-gw-off", "text", "Disabled", enabled=False))
+    info = await api.info(
+        "POST",
+        "/device/dev-gateway/extend_infos",
+        json={"infos": {"ext-gw-any": "2024-01-01", "ext-gw-off": "x"}},
+    )
+    assert info == {"ext-gw-any": "2024-01-01"}
+    info = await api.info(
+        "POST", "/device/dev-gateway/extend_infos", json={"infos": {"ext-gw-any": {"a": 1}}}
+    )
+    assert info == {}
+
+
+async def test_rename_only(api: Api, state: SimulatorState) -> None:
+    await api.info("PUT", "/device/dev-gateway/info", json={"name": "GW"})
+    device = state.devices["dev-gateway"]
+    assert (device.name, device.descr) == ("GW", "家庭网关 Home Gateway (demo)")
+
+
+def test_add_device_keeps_given_tokens() -> None:
+
+    state = generated_state(0, 0, 0)
+    device = state.add_device(
+        Device("d", "D", access_token="at", view_token="vt", device_code="dc")
+    )
+    assert (device.access_token, device.view_token, device.device_code) == ("at", "vt", "dc")
