@@ -935,8 +935,8 @@ class ThingsCloudClient:
                 if len(digits) % 2 or any(char not in "0123456789abcdefABCDEF" for char in digits):
                     raise ValueError("A hex message must be pairs of hex digits")
             msg = message
-        # The reference's request syntax names the field `message`, but every example
-        # of it (hex, text and json) sends `msg`; ThingsCloud reads `msg`.
+        # The reference's request syntax names the field `message`, but all three of its
+        # examples (hex, text, json) send `msg`, so `msg` is what we send.
         body: JsonObject = {"type": message_type, "msg": msg}
         await self._request("POST", path, query={"push_mode": push_mode}, body=body)
 
