@@ -29,17 +29,26 @@ Decisions the platforms rely on:
   are kept verbatim. A device class is set only where Home Assistant accepts the unit
   for it; ambiguous units (``%``, ``ppm``, lengths, durations, ...) need a hint in the
   identifier or name (``humidity``/湿度, ``battery``/电量, ``co2``/二氧化碳, ...).
-- Booleans whose current value is ``0``/``1`` are written back as ``0``/``1``.
+- Booleans accept true/false, 1/0 and on/off words (and the model's on/off text);
+  booleans whose current value is ``0``/``1`` are written back as ``0``/``1``.
+- Complex values (object, array, location, or a complex guess) are read-only sensors:
+  the state is ``"<lat>, <lon>"`` for an object with latitude/longitude keys (which
+  also become ``latitude``/``longitude`` attributes, for the map), the compact JSON
+  when it has at most 64 characters, else ``"<n> keys"``/``"<n> items"``; the full
+  value is the ``value`` attribute. Every string state is at most 255 characters.
+- ``to_api_value`` raises ``ValueError`` for a value that does not fit (an unknown
+  option, a non-number, a non-boolean).
 """
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from itertools import pairwise
 import json
 import math
 import re
-from typing import Final
+from typing import Final, TypedDict
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.number.const import (
@@ -283,7 +292,7 @@ _UNIT_DEVICE_CLASSES: Final[dict[str, SensorDeviceClass]] = {
 # ASCII hints match whole words (camelCase and separators split words; two adjacent
 # words also match joined, so "pm2.5" matches "pm25"); other hints match substrings.
 # A hinted class is used only where Home Assistant accepts the unit for it.
-_SENSOR_HINTS: Final[tuple[tuple[SensorDeviceClass, tuple[str, ...]], ...]] = (
+_SENSOR_HINT_TABLE: Final[tuple[tuple[SensorDeviceClass, tuple[str, ...]], ...]] = (
     (SensorDeviceClass.MOISTURE, ("moisture", "soil", "土壤", "墒情")),
     (SensorDeviceClass.HUMIDITY, ("humidity", "hum", "humi", "rh", "湿度")),
     (SensorDeviceClass.BATTERY, ("battery", "bat", "batt", "电量", "电池")),
@@ -318,7 +327,7 @@ _SENSOR_HINTS: Final[tuple[tuple[SensorDeviceClass, tuple[str, ...]], ...]] = (
     (SensorDeviceClass.AQI, ("aqi", "空气质量指数")),
 )
 
-_BINARY_SENSOR_HINTS: Final[tuple[tuple[BinarySensorDeviceClass, tuple[str, ...]], ...]] = (
+_BINARY_SENSOR_HINT_TABLE: Final[tuple[tuple[BinarySensorDeviceClass, tuple[str, ...]], ...]] = (
     (BinarySensorDeviceClass.DOOR, ("door", "门磁")),
     (BinarySensorDeviceClass.WINDOW, ("window", "窗磁", "窗户")),
     (BinarySensorDeviceClass.MOTION, ("motion", "pir", "人体", "移动")),
@@ -528,7 +537,15 @@ class EnumOption:
 
 @dataclass(frozen=True, slots=True)
 class AttributeSpec:
-    """How one ThingsCloud attribute appears in Home Assistant."""
+    """How one ThingsCloud attribute appears in Home Assistant.
+
+    ``device_class`` is a ``SensorDeviceClass``, ``NumberDeviceClass`` or
+    ``BinarySensorDeviceClass`` member matching ``platform`` (``None`` for switches,
+    selects and texts); ``state_class`` a ``SensorStateClass`` (numeric sensors only).
+    ``min_value``/``max_value``/``step`` are always set for ``Platform.NUMBER``.
+    ``data_type``/``attr_type`` are the raw model strings. ``boolean_as_number``: the
+    attribute holds 0/1, so a switch writes 0/1 rather than false/true.
+    """
 
     identifier: str
     name: str
@@ -694,8 +711,12 @@ def map_unit(unit: object) -> str | None:
     """Return the Home Assistant unit of a model unit; unknown units are kept verbatim."""
     if isinstance(unit, Mapping):
         unit = next((unit[key] for key in ("symbol", "unit", "name") if unit.get(key)), None)
-    if not isinstance(unit, str):
-        return None
+    return _map_unit_text(unit) if isinstance(unit, str) else None
+
+
+@lru_cache(maxsize=1024)
+def _map_unit_text(unit: str) -> str | None:
+    """Return the Home Assistant unit of a unit text (``None`` for a blank one)."""
     key = re.sub(r"\s+", "", unit)
     if not key:
         return None
@@ -710,14 +731,32 @@ def _hint_words(*texts: str | None) -> tuple[frozenset[str], str]:
     return frozenset(words) | {first + second for first, second in pairwise(words)}, spaced
 
 
-def _hinted[T](hints: tuple[tuple[T, tuple[str, ...]], ...], *texts: str | None) -> list[T]:
-    """Return the classes whose hints appear in ``texts``, in table order."""
-    words, text = _hint_words(*texts)
-    return [
-        device_class
-        for device_class, names in hints
-        if any(name in words if name.isascii() else name in text for name in names)
-    ]
+class _Hints[T]:
+    """A hint table, indexed: classes whose hints appear in texts, in table order."""
+
+    def __init__(self, table: tuple[tuple[T, tuple[str, ...]], ...]) -> None:
+        self._classes = [device_class for device_class, _ in table]
+        self._words: dict[str, list[int]] = {}
+        self._substrings: list[tuple[str, int]] = []
+        for index, (_, names) in enumerate(table):
+            for name in names:
+                if name.isascii():
+                    self._words.setdefault(name, []).append(index)
+                else:
+                    self._substrings.append((name, index))
+        # Identifiers and names repeat across devices of one type: remember answers.
+        self.match = lru_cache(maxsize=4096)(self._match)
+
+    def _match(self, *texts: str | None) -> tuple[T, ...]:
+        words, text = _hint_words(*texts)
+        indices = {index for word in words for index in self._words.get(word, ())}
+        if not text.isascii():
+            indices.update(index for name, index in self._substrings if name in text)
+        return tuple(self._classes[index] for index in sorted(indices))
+
+
+_SENSOR_HINTS: Final = _Hints(_SENSOR_HINT_TABLE)
+_BINARY_SENSOR_HINTS: Final = _Hints(_BINARY_SENSOR_HINT_TABLE)
 
 
 def _sensor_units(device_class: SensorDeviceClass) -> Collection[object]:
@@ -737,7 +776,7 @@ def _device_class(
     *texts: str | None,
 ) -> SensorDeviceClass | None:
     """Return the first hinted (else unit-implied) class that accepts ``unit``."""
-    candidates = _hinted(_SENSOR_HINTS, *texts)
+    candidates = list(_SENSOR_HINTS.match(*texts))
     if unit is not None and unit in _UNIT_DEVICE_CLASSES:
         candidates.append(_UNIT_DEVICE_CLASSES[unit])
     for device_class in candidates:
@@ -866,6 +905,32 @@ def _number_limits(
     return low, high, step
 
 
+class _Details(TypedDict, total=False):
+    """The fields of an ``AttributeSpec`` that depend on its value type."""
+
+    native_unit: str | None
+    device_class: str | None
+    state_class: str | None
+    precision: int | None
+    min_value: float | None
+    max_value: float | None
+    step: float | None
+    on_text: str | None
+    off_text: str | None
+    boolean_as_number: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Subject:
+    """What the per-type describers look at."""
+
+    identifier: str
+    name: str
+    platform: Platform
+    value: JsonValue
+    options: Mapping[str, JsonValue]
+
+
 def describe_attribute(
     identifier: str,
     value: JsonValue,
@@ -884,7 +949,7 @@ def describe_attribute(
     options = model.data_options if model else {}
     access = parse_access(attr_type)
     canonical = parse_data_type(data_type)
-    items = enum_options(options.get("items"))
+    items = enum_options(options.get("items")) if canonical == "enum" else ()
     if canonical is None:
         value_type = value_type_of(value)
     elif canonical == "enum" and not items:
@@ -892,17 +957,24 @@ def describe_attribute(
     else:
         value_type = _DATA_TYPE_ALIASES[canonical][0]
     writable = canonical is not None and access is not Access.READ_ONLY
-    spec = AttributeSpec(
+    subject = _Subject(
         identifier=identifier,
         name=((model.name or "").strip() if model else "") or identifier,
+        platform=_PLATFORMS[value_type][writable],
+        value=value,
+        options=options,
+    )
+    return AttributeSpec(
+        identifier=identifier,
+        name=subject.name,
         access=access,
         value_type=value_type,
-        platform=_PLATFORMS[value_type][writable],
-        options=items if value_type is ValueType.ENUM else (),
+        platform=subject.platform,
+        options=items,
         data_type=data_type,
         attr_type=attr_type,
+        **_DESCRIBERS[value_type](subject),
     )
-    return _DESCRIBERS[value_type](spec, value, options)
 
 
 def describe_api_attribute(attribute: Attribute) -> AttributeSpec:
@@ -916,15 +988,13 @@ def describe_api_attribute(attribute: Attribute) -> AttributeSpec:
     )
 
 
-def _describe_number(
-    spec: AttributeSpec, value: JsonValue, options: Mapping[str, JsonValue]
-) -> AttributeSpec:
-    raw_unit = options.get("unit")
+def _number_details(subject: _Subject) -> _Details:
+    raw_unit = subject.options.get("unit")
     unit = map_unit(raw_unit)
-    precision = _precision(options.get("precision"))
-    writable = spec.platform is Platform.NUMBER
-    low, high, step = _number_limits(options, unit, value, precision, writable)
-    texts = (spec.identifier, spec.name, raw_unit if isinstance(raw_unit, str) else None)
+    precision = _precision(subject.options.get("precision"))
+    writable = subject.platform is Platform.NUMBER
+    low, high, step = _number_limits(subject.options, unit, subject.value, precision, writable)
+    texts = (subject.identifier, subject.name, raw_unit if isinstance(raw_unit, str) else None)
     if writable:
         sensor_class = _device_class(unit, _number_units, *texts)
         device_class: str | None = sensor_class and NumberDeviceClass(sensor_class.value)
@@ -932,8 +1002,7 @@ def _describe_number(
     else:
         device_class = sensor_class = _device_class(unit, _sensor_units, *texts)
         state_class = _state_class(sensor_class)
-    return replace(
-        spec,
+    return _Details(
         native_unit=unit,
         device_class=device_class,
         state_class=state_class,
@@ -944,46 +1013,41 @@ def _describe_number(
     )
 
 
-def _describe_boolean(
-    spec: AttributeSpec, value: JsonValue, options: Mapping[str, JsonValue]
-) -> AttributeSpec:
-    hinted = _hinted(_BINARY_SENSOR_HINTS, spec.identifier, spec.name)
-    return replace(
-        spec,
-        device_class=hinted[0] if hinted and spec.platform is Platform.BINARY_SENSOR else None,
-        on_text=_text_option(options.get("on_text")),
-        off_text=_text_option(options.get("off_text")),
+def _boolean_details(subject: _Subject) -> _Details:
+    hinted = _BINARY_SENSOR_HINTS.match(subject.identifier, subject.name)
+    value = subject.value
+    return _Details(
+        device_class=hinted[0] if hinted and subject.platform is Platform.BINARY_SENSOR else None,
+        on_text=_text_option(subject.options.get("on_text")),
+        off_text=_text_option(subject.options.get("off_text")),
         boolean_as_number=isinstance(value, int) and not isinstance(value, bool),
     )
 
 
-def _describe_enum(
-    spec: AttributeSpec, value: JsonValue, options: Mapping[str, JsonValue]
-) -> AttributeSpec:
-    if spec.platform is Platform.SENSOR:
-        return replace(spec, device_class=SensorDeviceClass.ENUM)
-    return spec
+def _enum_details(subject: _Subject) -> _Details:
+    if subject.platform is Platform.SENSOR:
+        return _Details(device_class=SensorDeviceClass.ENUM)
+    return _Details()
 
 
-def _describe_plain(
-    spec: AttributeSpec, value: JsonValue, options: Mapping[str, JsonValue]
-) -> AttributeSpec:
-    return spec
+def _no_details(subject: _Subject) -> _Details:
+    return _Details()
 
 
-_DESCRIBERS: Final[
-    dict[ValueType, Callable[[AttributeSpec, JsonValue, Mapping[str, JsonValue]], AttributeSpec]]
-] = {
-    ValueType.NUMBER: _describe_number,
-    ValueType.BOOLEAN: _describe_boolean,
-    ValueType.ENUM: _describe_enum,
-    ValueType.TEXT: _describe_plain,
-    ValueType.COMPLEX: _describe_plain,
+_DESCRIBERS: Final[dict[ValueType, Callable[[_Subject], _Details]]] = {
+    ValueType.NUMBER: _number_details,
+    ValueType.BOOLEAN: _boolean_details,
+    ValueType.ENUM: _enum_details,
+    ValueType.TEXT: _no_details,
+    ValueType.COMPLEX: _no_details,
 }
 
 __all__ = [
+    "DEFAULT_FRACTIONAL_STEP",
     "DEFAULT_MAX_VALUE",
     "DEFAULT_MIN_VALUE",
+    "DEFAULT_STEP",
+    "MAX_TEXT_LENGTH",
     "Access",
     "AttributeSpec",
     "EnumOption",
