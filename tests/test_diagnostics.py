@@ -1,0 +1,125 @@
+"""Diagnostics: the raw API objects the vocabulary needs, without any secret."""
+
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+import json
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+    get_diagnostics_for_device,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
+
+from custom_components.thingscloud.const import DOMAIN
+from simulator.scenarios import (
+    DEMO_ACCESS_KEY,
+    DEMO_APP_ID,
+    DEMO_PASSWORD,
+    DEMO_SECRET_KEY,
+    demo_state,
+)
+from simulator.testing import RunningSimulator, start_simulator
+
+DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def loopback_sockets(socket_enabled: None) -> None:
+    """Allow sockets: the integration talks to the simulator on 127.0.0.1."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+async def sim() -> AsyncGenerator[RunningSimulator]:
+    """The demo project with timestamps relative to a fixed moment."""
+    running = await start_simulator(demo_state(now=DEMO_NOW.timestamp()))
+    yield running
+    await running.close()
+
+
+def secrets_of(sim: RunningSimulator) -> list[str]:
+    """Return every secret the demo project holds."""
+    state = sim.state
+    secrets = [DEMO_APP_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY, DEMO_PASSWORD, state.project_key]
+    secrets.extend(state.tokens)
+    for device in state.devices.values():
+        secrets.extend(
+            value
+            for value in (
+                device.device_key,
+                device.access_token,
+                device.view_token,
+                device.device_code,
+            )
+            if value
+        )
+    return secrets
+
+
+def assert_no_secret(sim: RunningSimulator, diagnostics: object) -> None:
+    text = json.dumps(diagnostics, ensure_ascii=False)
+    leaked = [secret for secret in secrets_of(sim) if secret in text]
+    assert leaked == []
+
+
+async def test_entry_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    sim: RunningSimulator,
+    init_integration: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Entry diagnostics: entry, project, statistics, raw devices and attributes, redacted."""
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    assert diagnostics == snapshot(exclude=props("endpoint"))
+    assert diagnostics["entry"]["data"]["endpoint"] == sim.url
+    assert_no_secret(sim, diagnostics)
+    # The thing models are there, raw, for the undocumented vocabulary.
+    devices = diagnostics["devices"]
+    assert isinstance(devices, dict)
+    assert devices["dev-thermostat"]["attributes"]["mode"]["model"]["attr_type"] == "shared"
+
+
+async def test_device_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    sim: RunningSimulator,
+    init_integration: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Device diagnostics: that device only; the project's device gives the project."""
+    registry = dr.async_get(hass)
+    device = registry.async_get_device_by_identifier(
+        (DOMAIN, "dev-plug-tv"), init_integration.entry_id
+    )
+    assert device is not None
+    diagnostics = await get_diagnostics_for_device(hass, hass_client, init_integration, device)
+    assert diagnostics == snapshot
+    assert diagnostics["device"]["device_key"] == "**REDACTED**"
+    assert_no_secret(sim, diagnostics)
+
+    project = registry.async_get_device_by_identifier(
+        (DOMAIN, "project_proj-demo"), init_integration.entry_id
+    )
+    assert project is not None
+    diagnostics = await get_diagnostics_for_device(hass, hass_client, init_integration, project)
+    assert diagnostics["project"]["id"] == "proj-demo"
+    assert "devices" not in diagnostics
+
+    stale = registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, "dev-gone")}
+    )
+    diagnostics = await get_diagnostics_for_device(hass, hass_client, init_integration, stale)
+    assert diagnostics == {"removed": True}

@@ -1,0 +1,151 @@
+"""The sensor platform: entity table snapshot and state updates."""
+
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.thingscloud.const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from simulator.scenarios import demo_state
+from simulator.testing import RunningSimulator, start_simulator
+
+# The demo's timestamps are relative to "now": a fixed one keeps the snapshot stable.
+DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def loopback_sockets(socket_enabled: None) -> None:
+    """Allow sockets: the integration talks to the simulator on 127.0.0.1."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+async def sim() -> AsyncGenerator[RunningSimulator]:
+    """The demo project with timestamps relative to a fixed moment."""
+    running = await start_simulator(demo_state(now=DEMO_NOW.timestamp()))
+    yield running
+    await running.close()
+
+
+@pytest.fixture
+async def sensors(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The demo entry set up with the sensor platform only."""
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.thingscloud.PLATFORMS", [Platform.SENSOR]):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    return mock_config_entry
+
+
+async def next_cycle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the scan interval pass and wait for the refresh to finish."""
+    freezer.tick(timedelta(seconds=DEFAULT_SCAN_INTERVAL))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def state_of(hass: HomeAssistant, unique_id: str) -> str:
+    """Return the state of the sensor with a unique_id."""
+    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
+async def test_sensor_entities(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    sensors: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every sensor of the demo project: registry entries and states."""
+    await snapshot_platform(hass, entity_registry, snapshot, sensors.entry_id)
+
+
+async def test_project_statistics_follow_the_cloud(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    sensors: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The statistics sensors show the latest devices_stat / devices_alarm_stat."""
+    assert state_of(hass, "proj-demo_online_device_total") == "7"
+    sim.state.set_online("dev-bedroom-th", True)
+    sim.state.set_alarm("dev-plug-tv", 3, {"rule": "overload"})
+    await next_cycle(hass, freezer)
+    assert state_of(hass, "proj-demo_online_device_total") == "8"
+    assert state_of(hass, "proj-demo_offline_device_total") == "1"
+    assert state_of(hass, "proj-demo_alarm_3_total") == "1"
+    assert state_of(hass, "proj-demo_alarm_device_total") == "2"
+    assert state_of(hass, "proj-demo_normal_total") == "7"
+
+
+async def test_last_activity_and_values_follow_the_device(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    sensors: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A report moves the device's last activity and changes its attribute sensors."""
+    reported = datetime(2026, 1, 15, 12, 5, tzinfo=UTC)
+    sim.state.set_attributes(
+        "dev-office-aq",
+        {"co2": 1234, "air_level": 4},
+        ts=int(reported.timestamp() * 1000),
+    )
+    await next_cycle(hass, freezer)
+    assert state_of(hass, "dev-office-aq_last_active") == reported.isoformat()
+    assert state_of(hass, "dev-office-aq_attr_co2") == "1234"
+    assert state_of(hass, "dev-office-aq_attr_air_level") == "重度污染 Heavy pollution"
+
+
+async def test_values_that_do_not_fit_are_unknown(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    sensors: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An enum value outside the options and a non-numeric number are unknown, not errors."""
+    sim.state.set_attributes("dev-office-aq", {"air_level": 9, "co2": "n/a"})
+    await next_cycle(hass, freezer)
+    assert state_of(hass, "dev-office-aq_attr_air_level") == STATE_UNKNOWN
+    assert state_of(hass, "dev-office-aq_attr_co2") == STATE_UNKNOWN
+
+
+async def test_complex_value_keeps_the_full_value_as_attribute(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    sensors: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A long object shows a short state and carries the whole object."""
+    devices = [{"id": f"sub-{index}", "rssi": -40 - index} for index in range(10)]
+    sim.state.set_attributes("dev-gateway", {"sub_devices": {"devices": devices}})
+    await next_cycle(hass, freezer)
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, "dev-gateway_attr_sub_devices"
+    )
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == "1 key"
+    assert state.attributes["value"] == {"devices": devices}
