@@ -14,6 +14,7 @@ from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
+from homeassistant.helpers import config_validation as cv
 import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -93,8 +94,16 @@ def admin_data(sim: RunningSimulator, **changes: str) -> dict[str, str]:
 
 
 def fields(result: FlowResult) -> list[str]:
-    """The field names of a form, in order."""
-    return [str(marker.schema) for marker in result["data_schema"].schema]
+    """The field names of a form, in order, as the frontend receives them."""
+    # What the flow REST API sends: the schema must serialise (selectors, suggestions).
+    sent = json.loads(
+        json.dumps(
+            probatio.to_field_list(result["data_schema"], custom_serializer=cv.custom_serializer)
+        )
+    )
+    names = [str(marker.schema) for marker in result["data_schema"].schema]
+    assert [field["name"] for field in sent] == names
+    return names
 
 
 def marker(result: FlowResult, key: str) -> probatio.Marker:
@@ -908,7 +917,11 @@ async def test_add_command_switch_and_button(
         "remove_commands",
         "save",
     ]
-    assert result["description_placeholders"] == {"count": "1", "commands": "- Fan"}
+    device_name = sim.state.devices[device_id].name
+    assert result["description_placeholders"] == {
+        "count": "1",
+        "commands": f"- Fan ({device_name})",
+    }
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "add_command_button"}
@@ -955,11 +968,11 @@ async def test_add_command_switch_and_button(
     json.dumps(dict(mock_config_entry.options))  # storable
 
 
-def command(command_id: str, name: str, kind: str = "button") -> dict[str, Any]:
+def command(command_id: str, name: str, device_id: str = "dev-gone") -> dict[str, Any]:
     return {
         "id": command_id,
-        "kind": kind,
-        "device_id": "dev-x",
+        "kind": "button",
+        "device_id": device_id,
         "name": name,
         "method": "m",
         "params": {},
@@ -970,7 +983,8 @@ async def test_remove_commands(
     hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
 ) -> None:
     mock_config_entry.add_to_hass(hass)
-    keep, drop = command("a" * 32, "Keep"), command("b" * 32, "Drop")
+    device_id, device = next(iter(sim.state.devices.items()))
+    keep, drop = command("a" * 32, "Keep"), command("b" * 32, "Drop", device_id)
     hass.config_entries.async_update_entry(
         mock_config_entry, options={CONF_SCAN_INTERVAL: 60, CONF_COMMANDS: [keep, drop]}
     )
@@ -982,15 +996,17 @@ async def test_remove_commands(
         result["flow_id"], {"next_step_id": "remove_commands"}
     )
     assert result["type"] is FlowResultType.FORM
+    assert fields(result) == [CONF_COMMANDS]
+    # Labelled with the device's name, or its id when the project no longer lists it.
     assert select_options(result, CONF_COMMANDS) == {
-        "a" * 32: "Keep (button, dev-x)",
-        "b" * 32: "Drop (button, dev-x)",
+        "a" * 32: "Keep (dev-gone)",
+        "b" * 32: f"Drop ({device.name})",
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_COMMANDS: ["b" * 32]}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["description_placeholders"] == {"count": "1", "commands": "- Keep"}
+    assert result["description_placeholders"] == {"count": "1", "commands": "- Keep (dev-gone)"}
 
     # Nothing selected: nothing removed.
     result = await hass.config_entries.options.async_configure(

@@ -481,10 +481,16 @@ class ThingsCloudOptionsFlow(OptionsFlowWithReload):
             description_placeholders={
                 "count": str(len(self._commands)),
                 "commands": "\n".join(
-                    f"- {command.get(COMMAND_NAME, '')}" for command in self._commands
+                    f"- {self._command_label(command)}" for command in self._commands
                 ),
             },
         )
+
+    def _command_label(self, command: Mapping[str, Any]) -> str:
+        """Return "name (device)", with the device's name when the devices were listed."""
+        device_id = str(command.get(COMMAND_DEVICE_ID, ""))
+        names = {option["value"]: option["label"] for option in self._devices or []}
+        return f"{command.get(COMMAND_NAME, '')} ({names.get(device_id, device_id)})"
 
     async def async_step_save(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Store the options with the edited commands."""
@@ -600,12 +606,9 @@ class ThingsCloudOptionsFlow(OptionsFlowWithReload):
                 command for command in self._commands if command.get(COMMAND_ID) not in remove
             ]
             return await self.async_step_commands()
+        await self._async_device_options()
         options = [
-            SelectOptionDict(
-                value=str(command.get(COMMAND_ID)),
-                label=f"{command.get(COMMAND_NAME)} ({command.get(COMMAND_KIND)}, "
-                f"{command.get(COMMAND_DEVICE_ID)})",
-            )
+            SelectOptionDict(value=str(command.get(COMMAND_ID)), label=self._command_label(command))
             for command in self._commands
         ]
         return self.async_show_form(
