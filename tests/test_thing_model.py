@@ -922,6 +922,33 @@ def test_text_is_truncated_to_a_valid_state() -> None:
 
 
 @pytest.mark.parametrize(
+    ("max_length", "expected"),
+    [
+        (64, 64),
+        ("10", 10),
+        (1, 1),
+        (255, 255),
+        (1000, 255),
+        (0, 255),
+        (-5, 255),
+        (10.5, 255),
+        ("long", 255),
+        (True, 255),
+        (None, 255),
+    ],
+)
+def test_text_max_length(max_length: object, expected: int) -> None:
+    """data_options.max_length (1..255) bounds a text; the state is cut to it."""
+    options: dict[str, Any] = {"max_length": max_length} if max_length is not None else {}
+    spec = describe("t", "x", "string", "push", **options)
+    assert spec.max_length == expected
+    state = spec.native_value("z" * 300)
+    assert isinstance(state, str)
+    assert len(state) == expected
+    assert spec.native_value("z" * expected) == "z" * expected
+
+
+@pytest.mark.parametrize(
     ("ha_value", "api_value"),
     [("hello", "hello"), ("", ""), (12, "12"), (True, "true"), (None, None)],
 )

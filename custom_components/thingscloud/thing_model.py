@@ -35,7 +35,8 @@ Decisions the platforms rely on:
   the state is ``"<lat>, <lon>"`` for an object with latitude/longitude keys (which
   also become ``latitude``/``longitude`` attributes, for the map), the compact JSON
   when it has at most 64 characters, else ``"<n> keys"``/``"<n> items"``; the full
-  value is the ``value`` attribute. Every string state is at most 255 characters.
+  value is the ``value`` attribute. Every string state is at most 255 characters;
+  a text state at most ``max_length`` (``data_options.max_length``, 1..255, else 255).
 - ``to_api_value`` raises ``ValueError`` for a value that does not fit (an unknown
   option, a non-number, a non-boolean).
 """
@@ -442,9 +443,9 @@ def _compact_json(value: JsonValue) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def _truncate(text: str) -> str:
-    """Return ``text`` cut to the longest state Home Assistant accepts."""
-    return text if len(text) <= MAX_TEXT_LENGTH else text[: MAX_TEXT_LENGTH - 1] + "…"
+def _truncate(text: str, limit: int = MAX_TEXT_LENGTH) -> str:
+    """Return ``text`` cut to ``limit`` characters (the last one an ellipsis)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _text_of(value: JsonValue) -> str | None:
@@ -619,7 +620,7 @@ def _native_enum(spec: AttributeSpec, raw: JsonValue) -> str | None:
 
 def _native_text(spec: AttributeSpec, raw: JsonValue) -> str | None:
     text = _text_of(raw)
-    return None if text is None else _truncate(text)
+    return None if text is None else _truncate(text, spec.max_length)
 
 
 def _native_complex(spec: AttributeSpec, raw: JsonValue) -> str | None:
@@ -918,6 +919,7 @@ class _Details(TypedDict, total=False):
     on_text: str | None
     off_text: str | None
     boolean_as_number: bool
+    max_length: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -1030,6 +1032,13 @@ def _enum_details(subject: _Subject) -> _Details:
     return _Details()
 
 
+def _text_details(subject: _Subject) -> _Details:
+    limit = _finite_number(subject.options.get("max_length"))
+    if limit is None or not limit.is_integer() or limit < 1:
+        return _Details()
+    return _Details(max_length=int(min(limit, MAX_TEXT_LENGTH)))
+
+
 def _no_details(subject: _Subject) -> _Details:
     return _Details()
 
@@ -1038,7 +1047,7 @@ _DESCRIBERS: Final[dict[ValueType, Callable[[_Subject], _Details]]] = {
     ValueType.NUMBER: _number_details,
     ValueType.BOOLEAN: _boolean_details,
     ValueType.ENUM: _enum_details,
-    ValueType.TEXT: _no_details,
+    ValueType.TEXT: _text_details,
     ValueType.COMPLEX: _no_details,
 }
 
