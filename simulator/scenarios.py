@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import random
-import time
 from typing import Final
 
 from .state import (
@@ -23,6 +22,7 @@ from .state import (
     Project,
     SimulatorState,
     is_number,
+    wall_clock,
 )
 
 DEMO_APP_ID: Final = "demo-app"
@@ -462,7 +462,7 @@ def _seed_history(
 
 
 def demo_state(
-    *, now: float | None = None, clock: Callable[[], float] = time.time
+    *, now: float | None = None, clock: Callable[[], float] = wall_clock
 ) -> SimulatorState:
     """The demo project: 9 devices of 7 types in a home and an office.
 
@@ -667,7 +667,7 @@ def generated_state(
     *,
     history_points: int = 5,
     now: float | None = None,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = wall_clock,
 ) -> SimulatorState:
     """`devices` devices with `attributes` numeric attributes each; tick() changes a share.
 

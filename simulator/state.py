@@ -25,6 +25,11 @@ MAX_PAGE_RECORDS: Final = 100
 TokenKind = Literal["app", "admin"]
 
 
+def wall_clock() -> float:
+    """time.time(), looked up on each call so that a frozen time (freezegun) applies."""
+    return time.time()
+
+
 def is_number(value: object) -> bool:
     """True for int and float values, but not for bool."""
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -414,7 +419,7 @@ class SimulatorState:
         access_key: str,
         secret_key: str,
         project_key: str = "",
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall_clock,
         seed: int = 0,
         log_limit: int = 10000,
     ) -> None:
@@ -457,6 +462,20 @@ class SimulatorState:
         self.writes: defaultdict[str, list[WriteRecord]] = defaultdict(list)
         self._id_counters: Counter[str] = Counter()
         self._hangs: set[asyncio.Event] = set()
+
+    @property
+    def pushes(self) -> dict[str, list[WriteRecord]]:
+        """Attribute writes sent to devices (POST control attributes), per device."""
+        return self._writes_of("device")
+
+    @property
+    def cloud_writes(self) -> dict[str, list[WriteRecord]]:
+        """Cloud attribute writes (PUT control attributes), per device."""
+        return self._writes_of("cloud")
+
+    def _writes_of(self, kind: str) -> dict[str, list[WriteRecord]]:
+        found = {k: [w for w in v if w.kind == kind] for k, v in self.writes.items()}
+        return {k: v for k, v in found.items() if v}
 
     # ----------------------------------------------------------------- time and ids
 

@@ -326,3 +326,14 @@ async def test_enum_without_items_accepts_anything(api: Api, state: SimulatorSta
     models["effect"] = AttributeModel("effect", "Effect", "push", "enum")
     await api.info("POST", "/control/device/dev-lobby-led/attributes", json={"effect": "rainbow"})
     assert state.devices["dev-lobby-led"].attributes["effect"].value == "rainbow"
+
+
+async def test_pushes_and_cloud_writes_views(api: Api, state: SimulatorState) -> None:
+    await api.info("POST", "/control/device/dev-plug-tv/attributes", json={"relay": False})
+    await api.info("PUT", "/control/device/dev-thermostat/attributes", json={"eco": True})
+    assert {k: [w.attributes for w in v] for k, v in state.pushes.items()} == {
+        "dev-plug-tv": [{"relay": False}]
+    }
+    assert {k: [w.attributes for w in v] for k, v in state.cloud_writes.items()} == {
+        "dev-thermostat": [{"eco": True}]
+    }

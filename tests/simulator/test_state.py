@@ -1,5 +1,8 @@
 """State helpers that the HTTP tests do not reach directly."""
 
+from freezegun.api import FrozenDateTimeFactory
+
+from simulator.scenarios import demo_state
 from simulator.state import (
     Device,
     Drift,
@@ -90,3 +93,12 @@ def test_drift_without_bounds_or_precision(clock: FakeClock) -> None:
     assert isinstance(level, float)
     assert level == round(level, 2)
     assert device.attributes["label"].value == "x"
+
+
+def test_default_clock_follows_a_frozen_time(freezer: FrozenDateTimeFactory) -> None:
+    freezer.move_to("2025-01-01T00:00:00Z")
+    state = demo_state()
+    assert state.now_ms() == 1_735_689_600_000
+    assert state.devices["dev-living-th"].active["attributes"] == 1_735_689_600_000 - 7_000
+    freezer.tick(10)
+    assert state.now_ms() == 1_735_689_610_000
