@@ -450,14 +450,17 @@ def test_device_class_always_accepts_the_unit() -> None:
     from custom_components.thingscloud import thing_model
 
     units = {None, *thing_model._UNITS_EXACT}
+    classes: set[SensorDeviceClass] = set()
     for unit in units:
         for word in _HINT_WORDS:
             options = {"unit": unit} if unit is not None else {}
             spec = describe(word, 1, "number", **options)
             if spec.device_class is not None:
                 sensor_class = SensorDeviceClass(spec.device_class)
+                classes.add(sensor_class)
                 assert spec.native_unit in DEVICE_CLASS_UNITS[sensor_class], (unit, word)
                 assert spec.state_class in DEVICE_CLASS_STATE_CLASSES[sensor_class]
+    assert len(classes) >= 40  # the sweep did exercise the class tables
 
 
 # --- number options ------------------------------------------------------------------
