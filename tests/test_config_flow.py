@@ -742,6 +742,24 @@ async def test_options_scan_interval_out_of_range(
     assert mock_config_entry.options == {CONF_SCAN_INTERVAL: 60}
 
 
+@pytest.mark.parametrize(("stored", "default"), [(5, 10), (7200, 3600), (600, 600)])
+async def test_options_default_interval_within_range(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    mock_config_entry: MockConfigEntry,
+    stored: int,
+    default: int,
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_SCAN_INTERVAL: stored})
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert marker(result, CONF_SCAN_INTERVAL).default() == default
+    # Submitting the form as shown works.
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options[CONF_SCAN_INTERVAL] == default
+
+
 async def test_options_device_type_and_group_choices(
     hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
 ) -> None:

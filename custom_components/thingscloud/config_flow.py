@@ -29,6 +29,7 @@ filters, and leads on request to a menu (``commands``) that adds and removes com
 switches and buttons (``CommandConfig`` items of ``options["commands"]``).
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final, override
 from uuid import uuid4
@@ -425,7 +426,10 @@ class ThingsCloudOptionsFlow(OptionsFlowWithReload):
         schema: dict[probatio.Marker, Any] = {
             probatio.Required(
                 CONF_SCAN_INTERVAL,
-                default=current.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
+                default=min(
+                    max(current.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL), MIN_SCAN_INTERVAL),
+                    MAX_SCAN_INTERVAL,
+                ),
             ): NumberSelector(
                 NumberSelectorConfig(
                     min=MIN_SCAN_INTERVAL,
@@ -437,8 +441,9 @@ class ThingsCloudOptionsFlow(OptionsFlowWithReload):
             )
         }
         self._shown = set()
-        device_types = await self._async_fetch(
-            "device types", lambda client: client.get_device_types()
+        device_types, groups = await asyncio.gather(
+            self._async_fetch("device types", lambda client: client.get_device_types()),
+            self._async_fetch("device groups", lambda client: client.get_device_groups_tree()),
         )
         if device_types is not None:
             type_options = [
@@ -448,9 +453,6 @@ class ThingsCloudOptionsFlow(OptionsFlowWithReload):
                 _with_current(type_options, current_types)
             )
             self._shown.add(CONF_DEVICE_TYPES)
-        groups = await self._async_fetch(
-            "device groups", lambda client: client.get_device_groups_tree()
-        )
         if groups is not None:
             schema[probatio.Optional(CONF_GROUPS)] = _multi_select(
                 _with_current(_group_options(groups, set()), current_groups)
