@@ -332,3 +332,44 @@ async def test_cached_token_survives_a_failed_request(session: aiohttp.ClientSes
         await api.get_project()
 
     assert len(fake.requests("/api/v1/access_token")) == 1
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Invalid access token",
+        "access token expired",
+        "Unauthorized",
+        "token 已过期",
+        "无效的 token",
+    ],
+)
+async def test_token_message_without_errcode_is_an_auth_signal(
+    session: aiohttp.ClientSession, message: str
+) -> None:
+    fake = FakeApi()
+    fake.on(
+        "GET", "/api/v1/project", (200, {"result": False, "errcode": 10001, "message": message}, {})
+    )
+    async with serve(fake.app()) as url:
+        api = ThingsCloudClient(url, AppCredentials("a", "k", "s"), session=session)
+        with pytest.raises(ThingsCloudAuthError):
+            await api.get_project()
+
+    # One refresh and one retry, then the credentials are reported as rejected.
+    assert len(fake.requests("/api/v1/project")) == 2
+    assert len(fake.requests("/api/v1/access_token")) == 2
+
+
+@pytest.mark.parametrize("message", ["device not found", "tokens of the device are disabled"])
+async def test_other_messages_are_api_errors(session: aiohttp.ClientSession, message: str) -> None:
+    fake = FakeApi()
+    fake.on(
+        "GET", "/api/v1/project", (200, {"result": False, "errcode": 1, "message": message}, {})
+    )
+    async with serve(fake.app()) as url:
+        api = ThingsCloudClient(url, AppCredentials("a", "k", "s"), session=session)
+        with pytest.raises(ThingsCloudApiError, match=message):
+            await api.get_project()
+
+    assert len(fake.requests("/api/v1/project")) == 1

@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import math
+import re
 import time
 from types import TracebackType
 from typing import Literal, Self, cast
@@ -113,6 +114,14 @@ type Query = Mapping[str, QueryValue]
 # Answers that mean "this access token is not accepted".
 _TOKEN_REJECTED_STATUSES = frozenset({401, 403})
 _TOKEN_REJECTED_ERRCODES = frozenset({401, 403})
+# The reference documents no errcode for an expired token; a `result: false` whose message
+# says the token is invalid or expired counts as a rejected token too (refresh + retry once).
+_TOKEN_REJECTED_MESSAGE = re.compile(
+    r"token.*(invalid|expired?|illegal|无效|过期|失效|非法)"
+    r"|(invalid|expired?|illegal|无效|过期|失效|非法).*token"
+    r"|unauthori[sz]ed|未授权|未登录|登录已?过期",
+    re.IGNORECASE,
+)
 _RATE_LIMITED = 429
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -312,6 +321,13 @@ def _errcode(value: JsonValue) -> int | None:
     return None
 
 
+def _says_token_rejected(errcode: int | None, message: JsonValue) -> bool:
+    """Return whether a ``result: false`` answer rejects the request's access token."""
+    if errcode in _TOKEN_REJECTED_ERRCODES:
+        return True
+    return isinstance(message, str) and _TOKEN_REJECTED_MESSAGE.search(message) is not None
+
+
 def _api_error(payload: JsonObject, fallback: str) -> ThingsCloudApiError:
     """Return the ApiError of a ``result: false`` answer."""
     message = payload.get("message")
@@ -475,7 +491,7 @@ class ThingsCloudClient:
                 f"ThingsCloud rate limit hit on {what}", retry_after=retry_after
             )
         if status in _TOKEN_REJECTED_STATUSES or (
-            token_errcodes and errcode in _TOKEN_REJECTED_ERRCODES
+            token_errcodes and failed and _says_token_rejected(errcode, body.get("message"))
         ):
             if authenticated:
                 raise _TokenRejectedError
