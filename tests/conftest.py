@@ -38,8 +38,11 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
-async def sim() -> AsyncGenerator[RunningSimulator]:
-    """A running simulator of the demo project, on a free loopback port."""
+async def sim(socket_enabled: None) -> AsyncGenerator[RunningSimulator]:
+    """A running simulator of the demo project, on a free loopback port.
+
+    Home Assistant's test plugin refuses to open sockets; the simulator needs one.
+    """
     running = await start_simulator(demo_state())
     yield running
     await running.close()
