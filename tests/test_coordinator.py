@@ -32,6 +32,7 @@ from custom_components.thingscloud.const import (
     EVENT_ALARM,
 )
 from custom_components.thingscloud.coordinator import ThingsCloudCoordinator
+from custom_components.thingscloud.entity import ThingsCloudEntity
 from simulator.state import Device
 from simulator.testing import RunningSimulator
 
@@ -184,6 +185,43 @@ async def test_unchanged_entities_are_not_written(
         ]
     )
     assert reported == []
+
+
+async def test_only_the_changed_device_entities_are_called(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The coordinator only calls the entities of devices that changed (by context)."""
+    calls: list[str] = []
+    original = ThingsCloudEntity._handle_coordinator_update
+
+    def counting(self: ThingsCloudEntity) -> None:
+        calls.append(self.device_id)
+        original(self)
+
+    with patch.object(ThingsCloudEntity, "_handle_coordinator_update", counting):
+        mock_config_entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+        await next_cycle(hass, freezer)
+        assert calls == []
+
+        sim.state.set_attributes("dev-plug-tv", {"power": 12.5})
+        await next_cycle(hass, freezer)
+        assert set(calls) == {"dev-plug-tv"}
+        assert state_of(hass, "sensor", "dev-plug-tv_attr_power") == "12.5"
+
+        # A failed cycle reaches every entity (they become unavailable), and so does recovery.
+        calls.clear()
+        sim.state.faults.set("http_error", "devices", status=500, count=1)
+        await next_cycle(hass, freezer)
+        assert set(calls) == ALL_DEVICES
+        calls.clear()
+        await next_cycle(hass, freezer)
+        assert set(calls) == ALL_DEVICES
 
 
 async def test_write_is_skipped_without_a_listener_call_when_nothing_changed(

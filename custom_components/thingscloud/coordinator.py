@@ -25,10 +25,11 @@ import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+import itertools
 from typing import Any, Final, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -157,6 +158,11 @@ def _first_error(errors: BaseExceptionGroup[BaseException]) -> BaseException:
     return (auth or leaves)[0]
 
 
+def _has_timestamp(device: Device) -> bool:
+    """Return whether the device's `active` has a usable (positive) timestamp."""
+    return any(stamp > 0 for stamp in device.active.values())
+
+
 class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
     """Fetch the project's statistics, devices and attribute values."""
 
@@ -197,6 +203,13 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
         # and of the devices the last successful cycle removed.
         self.changed_device_ids: frozenset[str] = frozenset()
         self.removed_device_ids: frozenset[str] = frozenset()
+        # Listeners by device (context = a ThingsCloud device id) and the others.
+        self._listener_keys = itertools.count()
+        self._device_listeners: dict[str, dict[int, CALLBACK_TYPE]] = {}
+        self._other_listeners: dict[int, CALLBACK_TYPE] = {}
+        # The devices whose listeners the next update calls; all after a success change.
+        self._notify_devices: frozenset[str] = frozenset()
+        self._notified_success = True
 
     async def async_refresh_device(self, device_id: str) -> None:
         """Re-read a device's values soon (after a write), even if `active` did not move.
@@ -225,6 +238,7 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
     async def _async_update_data(self) -> ThingsCloudData:
         """Fetch one cycle of data."""
         previous = self.data
+        self._notify_devices = frozenset()
         stale, self._stale_devices = self._stale_devices, set()
         self.always_update = bool(stale)
         try:
@@ -263,6 +277,7 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
             device_id for device_id, snapshot in new.items() if old.get(device_id) is not snapshot
         )
         self.removed_device_ids = frozenset(old.keys() - new.keys())
+        self._notify_devices = self.changed_device_ids | self.removed_device_ids | stale
         self._needs_models &= new.keys()
         self._async_update_device_registry(old, new, first=previous is None)
         if previous is not None:
@@ -300,7 +315,7 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
             or device.id in self._needs_models
             or device.active != old.device.active
             or old.device.type_id != device.type_id
-            or device.last_active is None
+            or not _has_timestamp(device)
         ):
             return None
         if device.raw == old.device.raw:
@@ -441,11 +456,52 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
                 }
             )
 
+    # ------------------------------------------------------------------ listeners
+
+    @callback
+    @override
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen for data updates; a ``str`` context is the device the listener shows.
+
+        A device's listeners are only called when that device changed (or the
+        coordinator's success changed); listeners without a device are always called.
+        """
+        remove = super().async_add_listener(update_callback, context)
+        key = next(self._listener_keys)
+        if isinstance(context, str):
+            bucket = self._device_listeners.setdefault(context, {})
+        else:
+            bucket = self._other_listeners
+        bucket[key] = update_callback
+
+        @callback
+        def _remove() -> None:
+            remove()
+            bucket.pop(key, None)
+            if isinstance(context, str) and not bucket:
+                self._device_listeners.pop(context, None)
+
+        return _remove
+
     @callback
     @override
     def async_update_listeners(self) -> None:
-        """Update the entities, then fire the alarm events of the cycle."""
-        super().async_update_listeners()
+        """Update the listeners concerned, then fire the alarm events of the cycle."""
+        if self.last_update_success != self._notified_success:
+            self._notified_success = self.last_update_success
+            super().async_update_listeners()
+        else:
+            callbacks = list(self._other_listeners.values())
+            for device_id in self._notify_devices:
+                callbacks.extend(self._device_listeners.get(device_id, {}).values())
+            for update_callback in callbacks:
+                try:
+                    update_callback()
+                except Exception:
+                    self.logger.exception("Error while dispatching update to listener")
+        self._notify_devices = frozenset()
         events, self._pending_events = self._pending_events, []
         for event_data in events:
             self.hass.bus.async_fire(EVENT_ALARM, event_data)

@@ -58,7 +58,8 @@ class ThingsCloudEntity(CoordinatorEntity[ThingsCloudCoordinator]):
 
     def __init__(self, coordinator: ThingsCloudCoordinator, device_id: str, key: str) -> None:
         """Create the entity for one device; ``key`` completes the unique_id."""
-        super().__init__(coordinator)
+        # The context tells the coordinator which device's changes this entity shows.
+        super().__init__(coordinator, context=device_id)
         self.device_id = device_id
         self._attr_unique_id = f"{device_id}_{key}"
         device = coordinator.data.devices[device_id].device
