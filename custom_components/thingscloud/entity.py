@@ -21,19 +21,22 @@ coordinator's value. Platforms convert their HA value to the API value (``api_va
 before calling it.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+import re
 from typing import Any, Final, override
 
 from homeassistant.const import Platform
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import JsonValue, ThingsCloudAuthError, ThingsCloudError
-from .const import DOMAIN
+from .api import JsonObject, JsonValue, ThingsCloudAuthError, ThingsCloudError
+from .const import CONF_COMMANDS, DOMAIN, LOGGER
 from .coordinator import (
     MANUFACTURER,
     DeviceSnapshot,
@@ -314,3 +317,133 @@ def async_add_device_entities(
 
     _async_add(coordinator.data.devices)
     entry.async_on_unload(coordinator.async_add_listener(_async_listener))
+
+
+# --- command entities ----------------------------------------------------------------------
+
+COMMAND_KEY_PREFIX: Final = "command_"
+# unique_id of a command entity: "<device_id>_command_<id>" (ids are uuid4 hex).
+_COMMAND_UNIQUE_ID: Final = re.compile(r"_command_[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandConfig:
+    """A command switch or button of ``options["commands"]`` (see the options flow).
+
+    A button sends ``method``/``params``; a switch sends them to turn on and
+    ``off_method``/``off_params`` to turn off, and shows ``state_attribute`` if set.
+    """
+
+    id: str
+    kind: str
+    device_id: str
+    name: str
+    method: str
+    params: JsonObject
+    off_method: str = ""
+    off_params: JsonObject = field(default_factory=dict)
+    state_attribute: str | None = None
+
+    @property
+    def unique_id(self) -> str:
+        """Return the unique_id of the command's entity."""
+        return f"{self.device_id}_{COMMAND_KEY_PREFIX}{self.id}"
+
+
+def _command_config(item: Any, kind: str) -> CommandConfig | None:
+    """Return the command of one options item of ``kind``; ``None`` if unusable."""
+    if not isinstance(item, Mapping):
+        LOGGER.warning("Ignoring an unusable ThingsCloud command: %s", item)
+        return None
+    if item.get("kind") != kind:
+        return None
+    texts = {key: item.get(key) for key in ("id", "device_id", "method", "name")}
+    params, off_params = item.get("params") or {}, item.get("off_params") or {}
+    off_method = item.get("off_method") if kind == "switch" else ""
+    state_attribute = item.get("state_attribute") or None
+    if (
+        not all(isinstance(text, str) and text for text in texts.values())
+        or not isinstance(params, dict)
+        or not isinstance(off_params, dict)
+        or not isinstance(off_method, str)
+        or (kind == "switch" and not off_method)
+        or not isinstance(state_attribute, str | None)
+    ):
+        LOGGER.warning("Ignoring an unusable ThingsCloud command: %s", item)
+        return None
+    return CommandConfig(
+        id=item["id"],
+        kind=kind,
+        device_id=item["device_id"],
+        name=item["name"],
+        method=item["method"],
+        params=params,
+        off_method=off_method,
+        off_params=off_params,
+        state_attribute=state_attribute,
+    )
+
+
+def command_configs(entry: ThingsCloudConfigEntry, kind: str) -> list[CommandConfig]:
+    """Return the usable commands of one kind (``switch``/``button``) of an entry."""
+    return [
+        command
+        for item in entry.options.get(CONF_COMMANDS) or ()
+        if (command := _command_config(item, kind)) is not None
+    ]
+
+
+@callback
+def async_remove_stale_command_entities(
+    hass: HomeAssistant,
+    entry: ThingsCloudConfigEntry,
+    platform: Platform,
+    commands: Iterable[CommandConfig],
+) -> None:
+    """Remove the registry entries of the platform's commands no longer configured."""
+    registry = er.async_get(hass)
+    keep = {command.unique_id for command in commands}
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if (
+            entity.domain == platform
+            and _COMMAND_UNIQUE_ID.search(entity.unique_id)
+            and entity.unique_id not in keep
+        ):
+            registry.async_remove(entity.entity_id)
+
+
+class ThingsCloudCommandEntity(ThingsCloudEntity):
+    """An entity sending a configured command to its device.
+
+    unique_id ``<device_id>_command_<id>``; the name is the configured one.
+    """
+
+    _attr_translation_key = "command"
+
+    def __init__(self, coordinator: ThingsCloudCoordinator, command: CommandConfig) -> None:
+        """Create the entity of one configured command."""
+        super().__init__(coordinator, command.device_id, f"{COMMAND_KEY_PREFIX}{command.id}")
+        self.command = command
+        self._attr_name = command.name
+
+    async def _async_send_command(self, method: str, params: JsonObject) -> None:
+        """Send a command; a failure raises a translated ``HomeAssistantError``."""
+        try:
+            await self.coordinator.client.send_command(self.device_id, method, params)
+        except ThingsCloudAuthError as err:
+            self.coordinator.config_entry.async_start_reauth(self.hass)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="auth_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except ThingsCloudError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_failed",
+                translation_placeholders={
+                    "name": self.command.name,
+                    "method": method,
+                    "error": str(err),
+                },
+            ) from err

@@ -1,0 +1,653 @@
+"""The switch platform: writable boolean attributes and command switches, against the simulator."""
+
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
+import logging
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import (
+    ATTR_ASSUMED_STATE,
+    ATTR_ENTITY_ID,
+    EVENT_STATE_CHANGED,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
+from homeassistant.core import Event, HomeAssistant, State
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+    mock_restore_cache,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.thingscloud.api import JsonValue
+from custom_components.thingscloud.const import (
+    CONF_COMMANDS,
+    CONF_SCAN_INTERVAL,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+)
+from custom_components.thingscloud.entity import command_configs
+from custom_components.thingscloud.switch import truthiness
+from simulator.scenarios import demo_state
+from simulator.state import AttributeModel, Device
+from simulator.testing import RunningSimulator, start_simulator
+
+DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+BOOST_ID = "0123456789abcdef0123456789abcdef"
+POWER_ID = "11111111111111111111111111111111"
+LOAD_ID = "22222222222222222222222222222222"
+NEW_PLUG_ID = "33333333333333333333333333333333"
+
+# Assumed state: no attribute shows it.
+BOOST: dict[str, Any] = {
+    "id": BOOST_ID,
+    "kind": "switch",
+    "device_id": "dev-plug-tv",
+    "name": "Boost",
+    "method": "boost",
+    "params": {"minutes": 30, "level": "high"},
+    "off_method": "boost_stop",
+    "off_params": {},
+    "state_attribute": None,
+}
+# Shown by a boolean attribute with on/off texts.
+POWER: dict[str, Any] = {
+    "id": POWER_ID,
+    "kind": "switch",
+    "device_id": "dev-plug-tv",
+    "name": "Power",
+    "method": "relay_set",
+    "params": {"on": True},
+    "off_method": "relay_set",
+    "off_params": {"on": False},
+    "state_attribute": "relay",
+}
+# Shown by a numeric attribute (plain truthiness).
+LOAD: dict[str, Any] = {
+    "id": LOAD_ID,
+    "kind": "switch",
+    "device_id": "dev-plug-tv",
+    "name": "Load",
+    "method": "load_on",
+    "params": {},
+    "off_method": "load_off",
+    "off_params": {},
+    "state_attribute": "power",
+}
+# For a device the project does not have yet.
+NEW_PLUG: dict[str, Any] = {
+    "id": NEW_PLUG_ID,
+    "kind": "switch",
+    "device_id": "dev-plug-new",
+    "name": "Night mode",
+    "method": "night",
+    "params": {},
+    "off_method": "day",
+    "off_params": {},
+    "state_attribute": None,
+}
+COMMANDS = [BOOST, POWER, LOAD, NEW_PLUG]
+
+
+@pytest.fixture(autouse=True)
+def loopback_sockets(socket_enabled: None) -> None:
+    """Allow sockets: the integration talks to the simulator on 127.0.0.1."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+async def sim() -> AsyncGenerator[RunningSimulator]:
+    """The demo project with timestamps relative to a fixed moment."""
+    running = await start_simulator(demo_state(now=DEMO_NOW.timestamp()))
+    yield running
+    await running.close()
+
+
+@pytest.fixture
+def commands() -> list[Any]:
+    """The command items of the entry's options."""
+    return COMMANDS
+
+
+@pytest.fixture
+async def switches(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    commands: list[Any],
+    freezer: FrozenDateTimeFactory,
+) -> MockConfigEntry:
+    """The demo entry with command switches, set up with the switch platform only.
+
+    Time stands still from the start: polls happen only when a test lets time pass.
+    """
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL, CONF_COMMANDS: commands},
+    )
+    with patch("custom_components.thingscloud.PLATFORMS", [Platform.SWITCH]):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    return mock_config_entry
+
+
+async def next_cycle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the scan interval pass and wait for the refresh to finish."""
+    freezer.tick(timedelta(seconds=DEFAULT_SCAN_INTERVAL))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def entity_id_of(hass: HomeAssistant, unique_id: str) -> str:
+    """Return the entity id of the switch with a unique_id."""
+    entity_id = er.async_get(hass).async_get_entity_id(SWITCH_DOMAIN, DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    return entity_id
+
+
+def state_of(hass: HomeAssistant, unique_id: str) -> State:
+    """Return the state of the switch with a unique_id."""
+    state = hass.states.get(entity_id_of(hass, unique_id))
+    assert state is not None, unique_id
+    return state
+
+
+def states_of(events: list[Event[Any]], entity_id: str) -> list[str]:
+    """Return the states an entity went through."""
+    return [
+        event.data["new_state"].state for event in events if event.data["entity_id"] == entity_id
+    ]
+
+
+async def switch(hass: HomeAssistant, service: str, unique_id: str) -> None:
+    """Turn a switch on or off through the service."""
+    await hass.services.async_call(
+        SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity_id_of(hass, unique_id)}, blocking=True
+    )
+    await hass.async_block_till_done()
+
+
+def writes(sim: RunningSimulator) -> list[tuple[str, str, JsonValue]]:
+    """Return the attribute writes the simulator received: (method, path, body)."""
+    return [
+        (entry.method, entry.path, entry.json)
+        for entry in sim.state.log
+        if entry.route in ("control_attributes_post", "control_attributes_put")
+    ]
+
+
+def reads(sim: RunningSimulator, device_id: str) -> int:
+    """Return how often the simulator was asked for a device's attribute values."""
+    return sum(
+        f"/device/{device_id}/" in entry.path for entry in sim.state.requests("attributes_raw")
+    )
+
+
+def sent_commands(sim: RunningSimulator, device_id: str) -> list[tuple[str, JsonValue]]:
+    """Return the commands the simulator recorded for a device: (method, params)."""
+    return [(record.method, record.params) for record in sim.state.commands[device_id]]
+
+
+async def test_switch_entities(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    switches: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every switch of the demo project and its commands: registry entries and states."""
+    await snapshot_platform(hass, entity_registry, snapshot, switches.entry_id)
+
+
+# --- attribute switches ----------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("switches")
+async def test_device_attribute_is_posted_then_refreshed(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """A device attribute is written with POST; the refresh reads the device's report."""
+    unique_id = "dev-plug-tv_attr_relay"
+    assert state_of(hass, unique_id).state == STATE_ON
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.clear_log()
+
+    await switch(hass, SERVICE_TURN_OFF, unique_id)
+
+    assert writes(sim) == [
+        ("POST", "/api/v1/control/device/dev-plug-tv/attributes", {"relay": False})
+    ]
+    assert reads(sim, "dev-plug-tv") == 1  # the refresh after the write
+    assert sim.state.devices["dev-plug-tv"].attributes["relay"].value is False
+    assert states_of(events, entity_id_of(hass, unique_id)) == [STATE_OFF]
+
+    await switch(hass, SERVICE_TURN_ON, unique_id)
+    assert writes(sim)[-1] == (
+        "POST",
+        "/api/v1/control/device/dev-plug-tv/attributes",
+        {"relay": True},
+    )
+    assert state_of(hass, unique_id).state == STATE_ON
+
+
+@pytest.mark.usefixtures("switches")
+async def test_optimistic_state_then_the_cloud_value(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """An offline device does not apply the write: off at once, on again after the refresh."""
+    unique_id = "dev-lobby-led_attr_scroll"
+    sim.state.devices["dev-lobby-led"].online = False
+    assert state_of(hass, unique_id).state == STATE_ON
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.clear_log()
+
+    await switch(hass, SERVICE_TURN_OFF, unique_id)
+
+    assert writes(sim) == [
+        ("POST", "/api/v1/control/device/dev-lobby-led/attributes", {"scroll": False})
+    ]
+    assert [record.applied for record in sim.state.writes["dev-lobby-led"]] == [False]
+    assert reads(sim, "dev-lobby-led") == 1
+    assert states_of(events, entity_id_of(hass, unique_id)) == [STATE_OFF, STATE_ON]
+
+
+@pytest.mark.usefixtures("switches")
+@pytest.mark.parametrize(
+    ("unique_id", "identifier"),
+    [("dev-thermostat_attr_eco", "eco"), ("dev-thermostat_attr_away_mode", "away_mode")],
+)
+async def test_cloud_attribute_is_put(
+    hass: HomeAssistant, sim: RunningSimulator, unique_id: str, identifier: str
+) -> None:
+    """A cloud attribute is written with PUT and read back by the refresh."""
+    assert state_of(hass, unique_id).state == STATE_OFF
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.clear_log()
+
+    await switch(hass, SERVICE_TURN_ON, unique_id)
+
+    assert writes(sim) == [
+        ("PUT", "/api/v1/control/device/dev-thermostat/attributes", {identifier: True})
+    ]
+    assert reads(sim, "dev-thermostat") == 1
+    assert sim.state.devices["dev-thermostat"].attributes[identifier].value is True
+    assert states_of(events, entity_id_of(hass, unique_id)) == [STATE_ON]
+
+
+@pytest.mark.usefixtures("switches")
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [("result_false", {"errcode": 400, "message": "relay busy"}), ("http_error", {"status": 500})],
+)
+async def test_failed_write_keeps_the_state(
+    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any]
+) -> None:
+    """A refused write raises the translated `write_failed`; the state stays the cloud's."""
+    unique_id = "dev-plug-tv_attr_relay"
+    sim.state.faults.set(kind, "control_attributes_post", **params)
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await switch(hass, SERVICE_TURN_OFF, unique_id)
+
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "write_failed"
+    assert raised.value.translation_placeholders is not None
+    assert raised.value.translation_placeholders["identifier"] == "relay"
+    if kind == "result_false":
+        assert "relay busy" in raised.value.translation_placeholders["error"]
+    assert sim.state.count("control_attributes_post") == 1
+    assert sim.state.devices["dev-plug-tv"].attributes["relay"].value is True
+    assert states_of(events, entity_id_of(hass, unique_id)) == []
+    assert state_of(hass, unique_id).state == STATE_ON
+
+
+@pytest.mark.usefixtures("switches")
+async def test_state_follows_the_cloud_and_on_off_texts(
+    hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """The state is the attribute's value; the model's on/off texts count; others are unknown."""
+    sim.state.set_attributes("dev-plug-tv", {"relay": "关", "child_lock": "锁定"})
+    await next_cycle(hass, freezer)
+    assert state_of(hass, "dev-plug-tv_attr_relay").state == STATE_OFF
+    assert state_of(hass, "dev-plug-tv_attr_child_lock").state == STATE_ON
+
+    sim.state.set_attributes("dev-plug-tv", {"relay": "half"})
+    await next_cycle(hass, freezer)
+    assert state_of(hass, "dev-plug-tv_attr_relay").state == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("switches")
+async def test_new_attributes_and_devices_appear_without_reload(
+    hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A new writable boolean and a new device (with its command switch) appear by themselves."""
+    models = sim.state.device_types["dt-smart-plug"].models
+    models["usb"] = AttributeModel("usb", "USB 供电 USB power", "share", "boolean", {})
+    sim.state.set_attributes("dev-plug-tv", {"usb": True})
+    sim.state.add_device(Device("dev-plug-new", "新插座 New plug", "dt-smart-plug", online=True))
+    sim.state.set_attributes("dev-plug-new", {"relay": False})
+    await next_cycle(hass, freezer)
+
+    assert state_of(hass, "dev-plug-tv_attr_usb").state == STATE_ON
+    assert state_of(hass, "dev-plug-new_attr_relay").state == STATE_OFF
+    assert state_of(hass, f"dev-plug-new_command_{NEW_PLUG_ID}").state == STATE_UNKNOWN
+
+    await switch(hass, SERVICE_TURN_ON, f"dev-plug-new_command_{NEW_PLUG_ID}")
+    assert sent_commands(sim, "dev-plug-new") == [("night", {})]
+
+
+# --- command switches ------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("switches")
+async def test_assumed_command_switch_sends_on_and_off(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """Without a state attribute: on/off send their commands; the state is the last one sent."""
+    unique_id = f"dev-plug-tv_command_{BOOST_ID}"
+    state = state_of(hass, unique_id)
+    assert state.state == STATE_UNKNOWN
+    assert state.attributes[ATTR_ASSUMED_STATE] is True
+    assert state.name.endswith("Boost")
+    sim.state.clear_log()
+
+    await switch(hass, SERVICE_TURN_ON, unique_id)
+    assert sent_commands(sim, "dev-plug-tv") == [("boost", {"minutes": 30, "level": "high"})]
+    assert [(entry.method, entry.path, entry.json) for entry in sim.state.log] == [
+        (
+            "POST",
+            "/api/v1/control/device/dev-plug-tv/command",
+            {"method": "boost", "params": {"minutes": 30, "level": "high"}},
+        )
+    ]
+    assert state_of(hass, unique_id).state == STATE_ON
+
+    await switch(hass, SERVICE_TURN_OFF, unique_id)
+    assert sent_commands(sim, "dev-plug-tv")[-1] == ("boost_stop", {})
+    assert state_of(hass, unique_id).state == STATE_OFF
+
+
+@pytest.mark.usefixtures("switches")
+async def test_command_switch_with_a_boolean_state_attribute(
+    hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """With a state attribute: the commands are sent, the device's report is the state."""
+    unique_id = f"dev-plug-tv_command_{POWER_ID}"
+    state = state_of(hass, unique_id)
+    assert state.state == STATE_ON
+    assert ATTR_ASSUMED_STATE not in state.attributes
+    sim.state.clear_log()
+
+    await switch(hass, SERVICE_TURN_OFF, unique_id)
+    assert sent_commands(sim, "dev-plug-tv") == [("relay_set", {"on": False})]
+    # The attribute is re-read at once; the device has not reported yet.
+    assert reads(sim, "dev-plug-tv") == 1
+    assert state_of(hass, unique_id).state == STATE_ON
+
+    sim.state.set_attributes("dev-plug-tv", {"relay": "关"})  # the model's off text
+    await next_cycle(hass, freezer)
+    assert state_of(hass, unique_id).state == STATE_OFF
+
+    await switch(hass, SERVICE_TURN_ON, unique_id)
+    assert sent_commands(sim, "dev-plug-tv")[-1] == ("relay_set", {"on": True})
+
+
+@pytest.mark.usefixtures("switches")
+async def test_command_switch_with_a_plain_state_attribute(
+    hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A non-boolean state attribute is read by truthiness; a missing one is unknown."""
+    unique_id = f"dev-plug-tv_command_{LOAD_ID}"
+    assert state_of(hass, unique_id).state == STATE_ON  # power 86.5
+
+    sim.state.set_attributes("dev-plug-tv", {"power": 0})
+    await next_cycle(hass, freezer)
+    assert state_of(hass, unique_id).state == STATE_OFF
+
+    sim.state.remove_attributes("dev-plug-tv", ["power"])
+    sim.state.set_attributes("dev-plug-tv", {"voltage": 230.0})
+    await next_cycle(hass, freezer)
+    assert state_of(hass, unique_id).state == STATE_UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, True),
+        (False, False),
+        (1, True),
+        (0, False),
+        (0.0, False),
+        (-2.5, True),
+        ("ON", True),
+        (" off ", False),
+        ("1", True),
+        ("0", False),
+        ("开启", True),
+        ("关闭", False),
+        ("open", True),
+        ("closed", False),
+        ("maybe", None),
+        ("", None),
+        (None, None),
+        ({"on": True}, None),
+        ([1], None),
+    ],
+)
+def test_truthiness(value: JsonValue, expected: bool | None) -> None:
+    """The plain truthiness table of command switch state attributes."""
+    assert truthiness(value) is expected
+
+
+@pytest.mark.usefixtures("switches")
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [
+        ("result_false", {"errcode": 40001, "message": "device busy"}),
+        ("http_error", {"status": 502}),
+    ],
+)
+async def test_failed_command_keeps_the_state(
+    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any]
+) -> None:
+    """A refused command raises `command_failed` with the API's message; the state stays."""
+    unique_id = f"dev-plug-tv_command_{BOOST_ID}"
+    sim.state.faults.set(kind, "control_command", **params)
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await switch(hass, SERVICE_TURN_ON, unique_id)
+
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "command_failed"
+    placeholders = raised.value.translation_placeholders
+    assert placeholders is not None
+    assert placeholders["name"] == "Boost"
+    assert placeholders["method"] == "boost"
+    if kind == "result_false":
+        assert "device busy" in placeholders["error"]
+    assert sent_commands(sim, "dev-plug-tv") == []
+    assert states_of(events, entity_id_of(hass, unique_id)) == []
+    assert state_of(hass, unique_id).state == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("switches")
+async def test_command_with_rejected_credentials_starts_reauth(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """Credentials rejected on a command: `auth_failed` and a reauthentication flow."""
+    sim.state.secret_key = "rotated"
+    sim.state.expire_tokens()
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await switch(hass, SERVICE_TURN_ON, f"dev-plug-tv_command_{BOOST_ID}")
+
+    assert raised.value.translation_key == "auth_failed"
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+@pytest.mark.usefixtures("switches")
+async def test_switches_follow_the_availability_of_their_device(
+    hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A device that cannot be read makes its switches unavailable; a deleted one removes them."""
+    unique_ids = [
+        "dev-plug-tv_attr_relay",
+        f"dev-plug-tv_command_{BOOST_ID}",
+        f"dev-plug-tv_command_{POWER_ID}",
+    ]
+    sim.state.set_attributes("dev-plug-tv", {"power": 50.0})
+    sim.state.faults.set("http_error", "attributes_raw", status=503)
+    await next_cycle(hass, freezer)
+    assert [state_of(hass, unique_id).state for unique_id in unique_ids] == [STATE_UNAVAILABLE] * 3
+    assert state_of(hass, "dev-thermostat_attr_eco").state == STATE_OFF
+
+    sim.state.faults.clear()
+    await next_cycle(hass, freezer)
+    assert [state_of(hass, unique_id).state for unique_id in unique_ids] == [
+        STATE_ON,
+        STATE_UNKNOWN,
+        STATE_ON,
+    ]
+
+    entity_ids = [entity_id_of(hass, unique_id) for unique_id in unique_ids]
+    sim.state.delete_device("dev-plug-tv")
+    await next_cycle(hass, freezer)
+    registry = er.async_get(hass)
+    for entity_id in entity_ids:
+        assert registry.async_get(entity_id) is None
+        assert hass.states.get(entity_id) is None
+
+
+async def test_assumed_state_is_restored(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The assumed state survives a restart; a state attribute wins over a stored state."""
+    mock_config_entry.add_to_hass(hass)
+    for unique_id, object_id in ((BOOST_ID, "boost"), (POWER_ID, "power")):
+        entity_registry.async_get_or_create(
+            SWITCH_DOMAIN,
+            DOMAIN,
+            f"dev-plug-tv_command_{unique_id}",
+            suggested_object_id=object_id,
+            config_entry=mock_config_entry,
+        )
+    mock_restore_cache(hass, [State("switch.boost", STATE_ON), State("switch.power", STATE_OFF)])
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL, CONF_COMMANDS: [BOOST, POWER]},
+    )
+    with patch("custom_components.thingscloud.PLATFORMS", [Platform.SWITCH]):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    boost = hass.states.get("switch.boost")
+    assert boost is not None
+    assert boost.state == STATE_ON
+    power = hass.states.get("switch.power")
+    assert power is not None
+    assert power.state == STATE_ON  # relay is on
+
+
+async def test_removed_commands_leave_the_registry(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Switches of commands no longer configured are removed; other entities stay."""
+    mock_config_entry.add_to_hass(hass)
+    gone = entity_registry.async_get_or_create(
+        SWITCH_DOMAIN,
+        DOMAIN,
+        "dev-plug-tv_command_ffffffffffffffffffffffffffffffff",
+        config_entry=mock_config_entry,
+    )
+    kept_attribute = entity_registry.async_get_or_create(
+        SWITCH_DOMAIN, DOMAIN, "dev-plug-tv_attr_relay", config_entry=mock_config_entry
+    )
+    kept_button = entity_registry.async_get_or_create(
+        "button",
+        DOMAIN,
+        "dev-plug-tv_command_eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+        config_entry=mock_config_entry,
+    )
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL, CONF_COMMANDS: [BOOST]},
+    )
+    with patch("custom_components.thingscloud.PLATFORMS", [Platform.SWITCH]):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    assert entity_registry.async_get(gone.entity_id) is None
+    assert entity_registry.async_get(kept_attribute.entity_id) is not None
+    assert entity_registry.async_get(kept_button.entity_id) is not None
+    assert state_of(hass, f"dev-plug-tv_command_{BOOST_ID}").state == STATE_UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [
+        [
+            "not a command",
+            {**BOOST, "id": ""},
+            {**BOOST, "method": None},
+            {**BOOST, "name": 5},
+            {**BOOST, "off_method": ""},
+            {**BOOST, "params": ["minutes", 30]},
+            {**BOOST, "off_params": "none"},
+            {**BOOST, "state_attribute": 7},
+            {**BOOST, "kind": "light"},
+            {**POWER, "params": None, "off_params": None},
+        ]
+    ],
+)
+async def test_unusable_commands_are_ignored(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    switches: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Malformed command items are skipped with a warning; missing params are empty."""
+    assert [command.id for command in command_configs(switches, "switch")] == [POWER_ID]
+    unique_ids = {
+        entry.unique_id
+        for entry in er.async_entries_for_config_entry(entity_registry, switches.entry_id)
+        if "_command_" in entry.unique_id
+    }
+    assert unique_ids == {f"dev-plug-tv_command_{POWER_ID}"}
+    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert sum("unusable ThingsCloud command" in record.getMessage() for record in warnings) >= 8
+
+    sim.state.clear_log()
+    await switch(hass, SERVICE_TURN_ON, f"dev-plug-tv_command_{POWER_ID}")
+    assert sent_commands(sim, "dev-plug-tv") == [("relay_set", {})]
