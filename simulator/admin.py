@@ -11,7 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .state import Json, JsonObject, SimulatorState
+from .jsontypes import Json, JsonObject
+from .state import SimulatorState
 
 SIM_PREFIX = "/_sim"
 _NOT_AN_OBJECT = "the body must be a JSON object"
@@ -57,7 +58,7 @@ def state_json(state: SimulatorState) -> JsonObject:
         "customers": list[Json](sorted(state.customers)),
         "tokens": len(state.tokens),
         "ticks": state.ticks,
-        "faults": [fault.as_dict() for fault in state.faults.active],  # type: ignore[misc]
+        "faults": [fault.as_dict() for fault in state.faults.active],
         "counts": dict(state.request_counts()),
         "control": control_json(state),
     }
@@ -163,11 +164,13 @@ def add_admin_routes(app: web.Application, state: SimulatorState) -> None:
 
     def set_alarm(device_id: str, body: JsonObject) -> str | None:
         level, info = body.get("level"), body.get("info", {})
-        if level is not None and (isinstance(level, bool) or level not in (0, 1, 2, 3)):
+        if level is not None and (
+            isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 3
+        ):
             return "level must be 1, 2, 3, 0 or null"
         if not isinstance(info, dict):
             return "info must be an object"
-        state.set_alarm(device_id, level, info)  # type: ignore[arg-type]
+        state.set_alarm(device_id, level, info)
         return None
 
     def report(device_id: str, body: JsonObject) -> str | None:

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from .admin import add_admin_routes
 from .faults import Fault
+from .jsontypes import Json, JsonObject
 from .routes import API_PREFIX, ROUTES, Route
 from .state import (
     DEFAULT_PAGE_RECORDS,
@@ -24,8 +25,6 @@ from .state import (
     DataStreamRecord,
     Device,
     DeviceGroup,
-    Json,
-    JsonObject,
     SimulatorState,
     Token,
     WriteRecord,
@@ -662,6 +661,13 @@ async def control_command(call: Call) -> Json:
 
 _HEX = re.compile(r"^(?:[0-9a-fA-F]{2}\s*)+$")
 
+# Data stream message types and what their message must be.
+_STREAM_MESSAGE_CHECKS: dict[str, Callable[[Json], bool]] = {
+    "hex": lambda msg: isinstance(msg, str) and bool(_HEX.match(msg.strip())),
+    "text": lambda msg: isinstance(msg, str),
+    "json": lambda msg: isinstance(msg, dict | list),
+}
+
 
 async def control_data_stream(call: Call) -> Json:
     found = call.device()
@@ -670,22 +676,15 @@ async def control_data_stream(call: Call) -> Json:
     if push_mode not in {"mqtt", "tcp"}:
         raise ApiError(400, "Invalid parameter push_mode")
     kind = body.get("type")
-    message = body["msg"] if "msg" in body else body.get("message")
-    if kind == "hex":
-        valid = isinstance(message, str) and bool(_HEX.match(message.strip()))
-    elif kind == "text":
-        valid = isinstance(message, str)
-    elif kind == "json":
-        valid = isinstance(message, dict | list)
-    else:
+    check = _STREAM_MESSAGE_CHECKS.get(kind) if isinstance(kind, str) else None
+    if kind is None or check is None:
         raise ApiError(400, "Invalid parameters", [{"field": "type", "message": "hex|text|json"}])
-    if not valid:
+    message = body["msg"] if "msg" in body else body.get("message")
+    if not check(message):
         raise ApiError(400, "Invalid parameters", [{"field": "msg", "message": f"not {kind}"}])
     state = call.state
-    identifier = call.param("identifier")
-    assert isinstance(kind, str)  # noqa: S101 - one of the three above
     state.data_streams[found.id].append(
-        DataStreamRecord(state.now_ms(), identifier, kind, message, push_mode)
+        DataStreamRecord(state.now_ms(), call.param("identifier"), str(kind), message, push_mode)
     )
     return {}
 
@@ -859,17 +858,13 @@ HANDLERS: dict[str, HandlerFn] = {
 # ------------------------------------------------------------------------ request pipeline
 
 
-_NO_BODY = object()
-
-
-async def _read_body(request: web.Request) -> Json | object:
-    """The parsed JSON body of a POST/PUT, or _NO_BODY when it is not valid JSON."""
+async def _read_body(request: web.Request) -> tuple[bool, Json]:
+    """(True, the parsed JSON body of a POST/PUT) or (False, None) when it is not valid JSON."""
     raw = await request.read()
     try:
-        parsed: Json = json.loads(raw.decode("utf-8"))
+        return True, json.loads(raw.decode("utf-8"))
     except ValueError:
-        return _NO_BODY
-    return parsed
+        return False, None
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -884,44 +879,40 @@ async def _fault_response(state: SimulatorState, faults: list[Fault]) -> web.Res
     """Apply the faults of one request; a response ends the request there."""
     for fault in faults:
         if fault.kind == "latency":
-            delay = fault.params.get("ms", 1000)
-            assert isinstance(delay, int | float)  # noqa: S101 - validated on set
-            await state.hang(delay / 1000)
+            await state.hang(fault.number("ms", 1000) / 1000)
     for fault in faults:
-        params = fault.params
         match fault.kind:
             case "hang":
-                seconds = params.get("seconds", 60)
-                assert isinstance(seconds, int | float)  # noqa: S101 - validated on set
-                if await state.hang(seconds):
+                if await state.hang(fault.number("seconds", 60)):
                     return json_response({"message": "Simulator shutting down"}, status=503)
             case "http_error":
-                status = params.get("status", 500)
-                assert isinstance(status, int)  # noqa: S101 - validated on set
-                reason = web.Response(status=status).reason
-                body = params.get("body")
+                status = int(fault.number("status", 500))
+                body = fault.text("body")
                 if body is None:
+                    reason = web.Response(status=status).reason
                     body = f"<html><body><h1>{status} {reason}</h1></body></html>"
-                return web.Response(status=status, text=str(body), content_type="text/html")
+                return web.Response(status=status, text=body, content_type="text/html")
             case "invalid_json":
-                body = params.get("body", "<html>not json")
-                return web.Response(text=str(body), content_type="application/json")
+                body = fault.text("body")
+                return web.Response(
+                    text="<html>not json" if body is None else body,
+                    content_type="application/json",
+                )
             case "result_false":
-                errcode = params.get("errcode", 500)
-                message = params.get("message", "Simulated failure")
-                assert isinstance(errcode, int)  # noqa: S101 - validated on set
-                return fail(errcode, str(message))
+                message = fault.text("message") or "Simulated failure"
+                return fail(int(fault.number("errcode", 500)), message)
             case "token_expired":
                 state.expire_tokens()
             case "rate_limit":
-                retry_after = params.get("retry_after", 1)
-                assert isinstance(retry_after, int | float)  # noqa: S101 - validated on set
+                retry_after = fault.number("retry_after", 1)
                 response = json_response(
                     {
                         "result": False,
                         "errcode": 429,
                         "message": "Too Many Requests",
-                        "retry_after": retry_after,
+                        "retry_after": int(retry_after)
+                        if retry_after.is_integer()
+                        else retry_after,
                     },
                     status=429,
                 )
@@ -935,16 +926,16 @@ def _endpoint(route: Route, handler: HandlerFn) -> Callable[[web.Request], Await
 
     async def handle(request: web.Request) -> web.Response:
         state = request.app[STATE_KEY]
-        body = await _read_body(request) if has_body else None
+        valid, body = await _read_body(request) if has_body else (True, None)
         entry = state.record_request(
             request.method,
             request.path,
             raw_path=request.raw_path,
             route=route.name,
             query=dict(request.query),
-            body=None if body is _NO_BODY else body,  # type: ignore[arg-type]
+            body=body,
         )
-        response = await _serve(state, request, route, handler, body)
+        response = await _serve(state, request, route, handler, body, valid_body=valid)
         entry.status = response.status
         return response
 
@@ -956,13 +947,15 @@ async def _serve(
     request: web.Request,
     route: Route,
     handler: HandlerFn,
-    body: Json | object,
+    body: Json,
+    *,
+    valid_body: bool,
 ) -> web.Response:
     if state.faults:
         faulted = await _fault_response(state, state.faults.take(route.name, auth=route.auth))
         if faulted is not None:
             return faulted
-    if body is _NO_BODY:
+    if not valid_body:
         return invalid_json()
     token: Token | None = None
     if route.auth:
@@ -971,7 +964,7 @@ async def _serve(
         if token is None:
             return unauthorized()
     try:
-        info = await handler(Call(state, request, body, token))  # type: ignore[arg-type]
+        info = await handler(Call(state, request, body, token))
     except ApiError as err:
         return fail(err.errcode, err.message, err.errors)
     return ok(info)

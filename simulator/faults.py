@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import itertools
 from typing import Final
 
+from .jsontypes import JsonObject
 from .routes import ROUTE_NAMES
 
 type FaultParam = str | int | float | bool | None
@@ -53,13 +54,23 @@ class Fault:
     def matches(self, route: str) -> bool:
         return self.endpoint is None or self.endpoint == route
 
-    def as_dict(self) -> dict[str, object]:
+    def number(self, name: str, default: float) -> float:
+        """A numeric parameter (validated on set), or the default."""
+        value = self.params.get(name)
+        return float(value) if isinstance(value, int | float) else default
+
+    def text(self, name: str) -> str | None:
+        value = self.params.get(name)
+        return value if isinstance(value, str) else None
+
+    def as_dict(self) -> JsonObject:
+        params: JsonObject = dict(self.params)
         return {
             "id": self.id,
             "kind": self.kind,
             "endpoint": self.endpoint,
             "count": self.count,
-            "params": dict(self.params),
+            "params": params,
             "applied": self.applied,
         }
 

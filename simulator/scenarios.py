@@ -6,6 +6,7 @@ from collections.abc import Callable
 import random
 from typing import Final
 
+from .jsontypes import Json, JsonObject
 from .state import (
     Admin,
     AlarmLog,
@@ -17,11 +18,8 @@ from .state import (
     DeviceType,
     Drift,
     ExtendInfoDef,
-    Json,
-    JsonObject,
     Project,
     SimulatorState,
-    is_number,
     wall_clock,
 )
 
@@ -444,7 +442,7 @@ def _seed_history(
     """History before the current value of numeric and boolean attributes."""
     for identifier, current in device.attributes.items():
         value = current.value
-        if not (is_number(value) or isinstance(value, bool)):
+        if not isinstance(value, bool | int | float):
             continue
         model = state.model_of(device, identifier)
         precision = model.data_options.get("precision", 2) if model else 2
@@ -456,7 +454,6 @@ def _seed_history(
             elif isinstance(value, int):
                 past = max(0, value - rng.randint(0, max(1, abs(value) // 10)))
             else:
-                assert isinstance(value, float)  # noqa: S101 - is_number
                 past = round(value * (1 + rng.uniform(-0.05, 0.05)), digits)
             state.add_point(device, identifier, past, current.ts - index * interval_ms, "report")
 

@@ -13,9 +13,7 @@ import time
 from typing import Final, Literal
 
 from .faults import FaultRegistry
-
-type Json = str | int | float | bool | list[Json] | dict[str, Json] | None
-type JsonObject = dict[str, Json]
+from .jsontypes import Json, JsonObject
 
 APP_TOKEN_LIFETIME: Final = 86400.0
 ADMIN_TOKEN_LIFETIME: Final = 7 * 86400.0
