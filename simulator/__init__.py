@@ -1,4 +1,23 @@
-"""A stateful simulator of the ThingsCloud project HTTP API (for tests, benchmarks, demos)."""
+"""A stateful simulator of the ThingsCloud project HTTP API (for tests, benchmarks, demos).
+
+Scenarios: `demo_state()` (9 devices of 7 types, credentials `scenarios.DEMO_*`) and
+`generated_state(devices, attributes, change_share, seed)`; `state.tick()` moves values.
+
+In tests: `running = await start_simulator(state)`, talk to `running.url`, inspect `state`
+(`state.requests(route)`, `state.request_counts()`, `state.commands`, `state.data_streams`,
+`state.pushes`, `state.cloud_writes`), then `await running.close()`.
+
+Faults: `state.faults.set(kind, endpoint=None, count=None, **params)` with kind latency(ms),
+http_error(status, body), hang(seconds), invalid_json(body), result_false(errcode, message),
+token_expired, rate_limit(retry_after); endpoint is a route name of `routes.ROUTES`.
+
+Admin HTTP API (not ThingsCloud): GET /_sim/state, /_sim/control, /_sim/log?route=&limit=,
+/_sim/counts, /_sim/faults; POST /_sim/faults {kind, endpoint, count, ...}, /_sim/tick {count},
+/_sim/tokens/expire, /_sim/devices/<id>/online {online}, .../alarm {level, info},
+.../report {attributes}; DELETE /_sim/faults?kind=&endpoint=, /_sim/log.
+
+Command line: `python -m simulator --port 8081 --scenario demo|generated [--help]`.
+"""
 
 from .app import create_app
 from .faults import FAULT_KINDS, Fault, FaultRegistry
