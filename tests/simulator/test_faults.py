@@ -1,6 +1,7 @@
 """Fault injection through the Python API: every kind, per route or global, counts."""
 
 import asyncio
+from collections.abc import Callable
 import time
 
 import aiohttp
@@ -11,6 +12,14 @@ from simulator.state import SimulatorState
 from simulator.testing import RunningSimulator, start_simulator
 
 from .conftest import Api
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait up to 2 s for a condition of the simulator's state."""
+    for _ in range(100):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
 
 
 async def test_latency_delays_only_its_route(api: Api, state: SimulatorState) -> None:
@@ -155,10 +164,7 @@ async def test_hang_is_cancelled_when_the_client_gives_up(api: Api, state: Simul
     state.faults.set("hang", "project")  # 60 s
     with pytest.raises(TimeoutError):
         await api.request_with_timeout("GET", "/project", 0.3)
-    for _ in range(100):
-        if not state._hangs:
-            break
-        await asyncio.sleep(0.02)
+    await _until(lambda: not state._hangs)
     assert not state._hangs
     entry = state.requests("project")[-1]
     assert entry.status is None  # never answered
@@ -169,10 +175,7 @@ async def test_close_ends_a_hanging_request_quickly(state: SimulatorState) -> No
     state.faults.set("hang", seconds=60)
     async with aiohttp.ClientSession() as session:
         task = asyncio.create_task(session.get(running.api_url + "/project"))
-        for _ in range(100):
-            if state._hangs:
-                break
-            await asyncio.sleep(0.02)
+        await _until(lambda: bool(state._hangs))
         assert state._hangs
         started = time.monotonic()
         await running.close()
@@ -191,10 +194,7 @@ async def test_release_hangs_answers_503(running: RunningSimulator, state: Simul
     state.faults.set("hang", "project", seconds=60)
     async with aiohttp.ClientSession() as session:
         task = asyncio.create_task(session.get(running.api_url + "/project"))
-        for _ in range(100):
-            if state._hangs:
-                break
-            await asyncio.sleep(0.02)
+        await _until(lambda: bool(state._hangs))
         assert state.release_hangs() == 1
         async with await task as response:
             assert response.status == 503
