@@ -1,7 +1,6 @@
 """The switch platform: writable boolean attributes and command switches, against the simulator."""
 
-from collections.abc import AsyncGenerator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 import logging
 from typing import Any
 from unittest.mock import patch
@@ -44,11 +43,8 @@ from custom_components.thingscloud.const import (
 )
 from custom_components.thingscloud.entity import command_configs
 from custom_components.thingscloud.switch import truthiness
-from simulator.scenarios import demo_state
 from simulator.state import AttributeModel, Device
-from simulator.testing import RunningSimulator, start_simulator
-
-DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+from simulator.testing import RunningSimulator
 
 BOOST_ID = "0123456789abcdef0123456789abcdef"
 POWER_ID = "11111111111111111111111111111111"
@@ -106,23 +102,10 @@ NEW_PLUG: dict[str, Any] = {
 COMMANDS = [BOOST, POWER, LOAD, NEW_PLUG]
 
 
-@pytest.fixture(autouse=True)
-def loopback_sockets(socket_enabled: None) -> None:
-    """Allow sockets: the integration talks to the simulator on 127.0.0.1."""
-
-
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
-async def sim() -> AsyncGenerator[RunningSimulator]:
-    """The demo project with timestamps relative to a fixed moment."""
-    running = await start_simulator(demo_state(now=DEMO_NOW.timestamp()))
-    yield running
-    await running.close()
 
 
 @pytest.fixture

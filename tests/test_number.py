@@ -1,0 +1,330 @@
+"""The number platform: writable numeric attributes, against the simulator."""
+
+from datetime import timedelta
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.number import (
+    ATTR_MAX,
+    ATTR_MIN,
+    ATTR_MODE,
+    ATTR_STEP,
+    ATTR_VALUE,
+    DOMAIN as NUMBER_DOMAIN,
+    SERVICE_SET_VALUE,
+    NumberMode,
+)
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    ATTR_UNIT_OF_MEASUREMENT,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+    UnitOfTemperature,
+)
+from homeassistant.core import Event, HomeAssistant, State
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.thingscloud.api import JsonValue
+from custom_components.thingscloud.api.models import AttributeModel as ApiAttributeModel
+from custom_components.thingscloud.const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from custom_components.thingscloud.number import number_mode
+from custom_components.thingscloud.thing_model import Access, AttributeSpec, describe_attribute
+from simulator.state import AttributeModel
+from simulator.testing import RunningSimulator
+
+TARGET = "dev-thermostat_attr_target_temperature"
+BRIGHTNESS = "dev-lobby-led_attr_brightness"
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+async def numbers(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> MockConfigEntry:
+    """The demo entry set up with the number platform only; time stands still."""
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.thingscloud.PLATFORMS", [Platform.NUMBER]):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    return mock_config_entry
+
+
+async def next_cycle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the scan interval pass and wait for the refresh to finish."""
+    freezer.tick(timedelta(seconds=DEFAULT_SCAN_INTERVAL))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def entity_id_of(hass: HomeAssistant, unique_id: str) -> str:
+    """Return the entity id of the number with a unique_id."""
+    entity_id = er.async_get(hass).async_get_entity_id(NUMBER_DOMAIN, DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    return entity_id
+
+
+def state_of(hass: HomeAssistant, unique_id: str) -> State:
+    """Return the state of the number with a unique_id."""
+    state = hass.states.get(entity_id_of(hass, unique_id))
+    assert state is not None, unique_id
+    return state
+
+
+def states_of(events: list[Event[Any]], entity_id: str) -> list[str]:
+    """Return the states an entity went through."""
+    return [
+        event.data["new_state"].state for event in events if event.data["entity_id"] == entity_id
+    ]
+
+
+async def set_value(hass: HomeAssistant, unique_id: str, value: float) -> None:
+    """Set a number through the service."""
+    await hass.services.async_call(
+        NUMBER_DOMAIN,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: entity_id_of(hass, unique_id), ATTR_VALUE: value},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+
+def writes(sim: RunningSimulator) -> list[tuple[str, str, JsonValue]]:
+    """Return the attribute writes the simulator received: (method, path, body)."""
+    return [
+        (entry.method, entry.path, entry.json)
+        for entry in sim.state.log
+        if entry.route in ("control_attributes_post", "control_attributes_put")
+    ]
+
+
+def reads(sim: RunningSimulator, device_id: str) -> int:
+    """Return how often the simulator was asked for a device's attribute values."""
+    return sum(
+        f"/device/{device_id}/" in entry.path for entry in sim.state.requests("attributes_raw")
+    )
+
+
+async def test_number_entities(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    numbers: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every number of the demo project: registry entries and states."""
+    await snapshot_platform(hass, entity_registry, snapshot, numbers.entry_id)
+
+
+@pytest.mark.usefixtures("numbers")
+async def test_limits_unit_and_mode_come_from_the_model(hass: HomeAssistant) -> None:
+    """min/max/step/unit from the model; a small range is a slider (auto)."""
+    target = state_of(hass, TARGET)
+    assert target.state == "23.5"
+    assert target.attributes[ATTR_MIN] == 5
+    assert target.attributes[ATTR_MAX] == 35
+    assert target.attributes[ATTR_STEP] == 0.5
+    assert target.attributes[ATTR_UNIT_OF_MEASUREMENT] == UnitOfTemperature.CELSIUS
+    assert target.attributes[ATTR_MODE] == NumberMode.AUTO
+    assert target.attributes["device_class"] == "temperature"
+    brightness = state_of(hass, BRIGHTNESS)
+    assert brightness.state == "80"
+    assert (brightness.attributes[ATTR_MIN], brightness.attributes[ATTR_MAX]) == (0, 100)
+
+
+@pytest.mark.usefixtures("numbers")
+@pytest.mark.parametrize(
+    ("unique_id", "device_id", "value", "body", "state"),
+    [
+        (TARGET, "dev-thermostat", 26, {"target_temperature": 26.0}, "26.0"),
+        (BRIGHTNESS, "dev-lobby-led", 55, {"brightness": 55}, "55"),
+    ],
+)
+async def test_device_attribute_is_posted_then_refreshed(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    *,
+    unique_id: str,
+    device_id: str,
+    value: float,
+    body: dict[str, JsonValue],
+    state: str,
+) -> None:
+    """A device attribute is written with POST; the refresh reads the device's report."""
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.clear_log()
+
+    await set_value(hass, unique_id, value)
+
+    assert writes(sim) == [("POST", f"/api/v1/control/device/{device_id}/attributes", body)]
+    ((identifier, sent),) = body.items()
+    assert type(writes(sim)[0][2][identifier]) is type(sent)  # type: ignore[index]
+    assert reads(sim, device_id) == 1
+    assert sim.state.devices[device_id].attributes[identifier].value == sent
+    assert states_of(events, entity_id_of(hass, unique_id)) == [state]
+
+
+@pytest.mark.usefixtures("numbers")
+async def test_optimistic_state_then_the_cloud_value(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """An offline device does not apply the write: the value at once, then the old one."""
+    sim.state.devices["dev-lobby-led"].online = False
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.clear_log()
+
+    await set_value(hass, BRIGHTNESS, 10)
+
+    assert writes(sim) == [
+        ("POST", "/api/v1/control/device/dev-lobby-led/attributes", {"brightness": 10})
+    ]
+    assert reads(sim, "dev-lobby-led") == 1
+    assert states_of(events, entity_id_of(hass, BRIGHTNESS)) == ["10", "80"]
+
+
+@pytest.mark.usefixtures("numbers")
+async def test_new_cloud_number_appears_and_is_put(
+    hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A new cloud attribute without limits appears as a box; it is written with PUT."""
+    models = sim.state.device_types["dt-thermostat"].models
+    models["threshold"] = AttributeModel("threshold", "阈值 Threshold", "cloud", "number", {})
+    sim.state.set_attributes("dev-thermostat", {"threshold": 12})
+    await next_cycle(hass, freezer)
+    unique_id = "dev-thermostat_attr_threshold"
+    state = state_of(hass, unique_id)
+    assert state.state == "12"
+    assert state.attributes[ATTR_MODE] == NumberMode.BOX
+    assert (state.attributes[ATTR_MIN], state.attributes[ATTR_MAX]) == (-1_000_000, 1_000_000)
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.clear_log()
+
+    await set_value(hass, unique_id, 1234)
+
+    assert writes(sim) == [
+        ("PUT", "/api/v1/control/device/dev-thermostat/attributes", {"threshold": 1234})
+    ]
+    assert reads(sim, "dev-thermostat") == 1
+    assert sim.state.devices["dev-thermostat"].attributes["threshold"].value == 1234
+    assert states_of(events, entity_id_of(hass, unique_id)) == ["1234"]
+
+
+@pytest.mark.usefixtures("numbers")
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [
+        ("result_false", {"errcode": 400, "message": "out of range"}),
+        ("http_error", {"status": 500}),
+    ],
+)
+async def test_failed_write_keeps_the_state(
+    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any]
+) -> None:
+    """A refused write raises the translated `write_failed`; the state stays the cloud's."""
+    sim.state.faults.set(kind, "control_attributes_post", **params)
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await set_value(hass, TARGET, 30)
+
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "write_failed"
+    assert raised.value.translation_placeholders is not None
+    assert raised.value.translation_placeholders["identifier"] == "target_temperature"
+    if kind == "result_false":
+        assert "out of range" in raised.value.translation_placeholders["error"]
+    assert sim.state.count("control_attributes_post") == 1
+    assert states_of(events, entity_id_of(hass, TARGET)) == []
+    assert state_of(hass, TARGET).state == "23.5"
+
+
+@pytest.mark.usefixtures("numbers")
+async def test_value_outside_the_model_range_is_not_sent(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """Home Assistant refuses a value beyond the model's max; nothing is sent."""
+    with pytest.raises(ServiceValidationError):
+        await set_value(hass, TARGET, 40)
+    assert writes(sim) == []
+
+
+@pytest.mark.usefixtures("numbers")
+async def test_state_follows_the_cloud(
+    hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """The state is the cloud's value; a value that is no number is unknown."""
+    sim.state.set_attributes("dev-lobby-led", {"brightness": "42"})
+    await next_cycle(hass, freezer)
+    assert state_of(hass, BRIGHTNESS).state == "42"
+
+    sim.state.set_attributes("dev-lobby-led", {"brightness": "bright"})
+    await next_cycle(hass, freezer)
+    assert state_of(hass, BRIGHTNESS).state == STATE_UNKNOWN
+
+    sim.state.set_attributes("dev-lobby-led", {"brightness": True})
+    await next_cycle(hass, freezer)
+    assert state_of(hass, BRIGHTNESS).state == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("numbers")
+async def test_numbers_follow_the_availability_of_their_device(
+    hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A device that cannot be read makes its numbers unavailable until it can again."""
+    sim.state.set_attributes("dev-lobby-led", {"brightness": 70})
+    sim.state.faults.set("http_error", "attributes_raw", status=503)
+    await next_cycle(hass, freezer)
+    assert state_of(hass, BRIGHTNESS).state == STATE_UNAVAILABLE
+    assert state_of(hass, TARGET).state == "23.5"
+
+    sim.state.faults.clear()
+    await next_cycle(hass, freezer)
+    assert state_of(hass, BRIGHTNESS).state == "70"
+
+
+def spec_of(**options: JsonValue) -> AttributeSpec:
+    """Return the spec of a pushed number attribute with these data options."""
+    model = ApiAttributeModel(
+        name="N", attr_type="push", data_type="number", data_options=options, raw={}
+    )
+    spec = describe_attribute("n", 1, model)
+    assert spec.access is Access.DEVICE
+    return spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "mode"),
+    [
+        (spec_of(min=0, max=100), NumberMode.AUTO),
+        (spec_of(min=0, max=1000, step=1), NumberMode.AUTO),
+        (spec_of(min=0, max=1001, step=1), NumberMode.BOX),
+        (spec_of(min=0, max=10, step=0.001), NumberMode.BOX),
+        (spec_of(min=0, max=5000, step=10), NumberMode.AUTO),
+        (spec_of(), NumberMode.BOX),
+        (spec_of(unit="%"), NumberMode.AUTO),
+        (
+            AttributeSpec("n", "N", Access.DEVICE, spec_of().value_type, Platform.NUMBER),
+            NumberMode.BOX,
+        ),
+    ],
+)
+def test_number_mode(spec: AttributeSpec, mode: NumberMode) -> None:
+    """A range of more than 1000 steps is a box; unset limits count as the default range."""
+    assert number_mode(spec) is mode
