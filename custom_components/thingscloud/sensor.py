@@ -167,6 +167,9 @@ class ThingsCloudAttributeSensor(ThingsCloudAttributeEntity, SensorEntity):
             key=f"attr_{spec.identifier}",
             name=spec.name,
             native_unit_of_measurement=spec.native_unit,
+            # Show the device's own number (as the ThingsCloud console does) rather than
+            # Home Assistant's unit-system default; users can still pick another unit.
+            suggested_unit_of_measurement=spec.native_unit,
             device_class=SensorDeviceClass(spec.device_class) if spec.device_class else None,
             state_class=SensorStateClass(spec.state_class) if spec.state_class else None,
             suggested_display_precision=spec.precision,
