@@ -125,9 +125,10 @@ class ThingsCloudCommandSwitch(ThingsCloudCommandEntity, SwitchEntity, RestoreEn
         """Return the state attribute's meaning, or the assumed state."""
         if (identifier := self.command.state_attribute) is None:
             return self._attr_is_on
-        if (snapshot := self.snapshot) is None:
+        snapshot = self.snapshot
+        if snapshot is None or identifier not in snapshot.values:
             return None
-        value = snapshot.values.get(identifier)
+        value = snapshot.values[identifier]
         spec = describe_snapshot_attribute(snapshot, identifier)
         if spec.value_type is ValueType.BOOLEAN:
             state = spec.native_value(value)

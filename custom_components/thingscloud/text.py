@@ -44,9 +44,9 @@ class ThingsCloudAttributeText(ThingsCloudAttributeEntity, TextEntity):
     @property
     @override
     def native_value(self) -> str | None:
-        """Return the attribute's text, cut to the longest value the entity accepts."""
+        """Return the attribute's text (the thing model cuts it to ``max_length``)."""
         text = self.spec.native_value(self.attribute_value)
-        return text[: self.spec.max_length] if isinstance(text, str) else None
+        return text if isinstance(text, str) else None
 
     @override
     async def async_set_value(self, value: str) -> None:
