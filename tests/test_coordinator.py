@@ -708,3 +708,23 @@ async def test_refresh_device_survives_an_auth_failure_in_a_device_read(
     sim.state.clear_log()
     await coordinator.async_refresh()
     assert attribute_requests(sim, "attributes_raw") == sorted({"dev-lobby-led", *NEVER_ACTIVE})
+
+
+async def test_a_failing_listener_does_not_stop_the_others(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An exception in one listener is logged; the entities still update."""
+    coordinator = coordinator_of(init_integration)
+
+    def broken() -> None:
+        raise RuntimeError("listener bug")
+
+    coordinator.async_add_listener(broken, "dev-plug-tv")
+    sim.state.set_attributes("dev-plug-tv", {"power": 7.5})
+    await next_cycle(hass, freezer)
+    assert "listener bug" in caplog.text
+    assert state_of(hass, "sensor", "dev-plug-tv_attr_power") == "7.5"

@@ -1,14 +1,16 @@
 """The base entity's write door: `_async_write_attribute` (used by the writable platforms)."""
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import override
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import async_get_platforms
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -158,10 +160,10 @@ async def test_write_with_rejected_credentials_starts_reauth(
 
 
 async def test_pending_optimistic_value_is_dropped_by_a_failed_write(
+    freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     sim: RunningSimulator,
     init_integration: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Within the refresh cooldown the optimistic value waits; a failed write drops it."""
     sim.state.devices["dev-thermostat"].online = False
@@ -186,3 +188,41 @@ async def test_pending_optimistic_value_is_dropped_by_a_failed_write(
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert sim.state.count("attributes_raw") >= 1
+
+
+def platform_entity(hass: HomeAssistant, domain: str, unique_id: str) -> Entity:
+    """Return the entity object of a unique_id on one of the entry's platforms."""
+    platform = next(p for p in async_get_platforms(hass, DOMAIN) if p.domain == domain)
+    return next(e for e in platform.entities.values() if e.unique_id == unique_id)
+
+
+async def test_entities_of_a_device_that_left_are_unavailable(
+    hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Until the registry removes them, a gone device's entities show nothing."""
+    coordinator = init_integration.runtime_data
+    entities = [
+        platform_entity(hass, "sensor", "dev-front-door_last_active"),
+        platform_entity(hass, "sensor", "dev-front-door_attr_battery"),
+        platform_entity(hass, "binary_sensor", "dev-front-door_alarm"),
+        platform_entity(hass, "binary_sensor", "dev-front-door_attr_contact"),
+    ]
+    devices = {k: v for k, v in coordinator.data.devices.items() if k != "dev-front-door"}
+    coordinator.data = replace(coordinator.data, devices=devices)
+
+    for entity in entities:
+        assert entity.available is False
+        assert entity.state in (None, STATE_UNKNOWN)
+        assert entity.extra_state_attributes is None
+
+
+async def test_attribute_without_a_model_is_described_by_its_value(
+    hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A value the models do not list is described from the value alone."""
+    snapshot = init_integration.runtime_data.data.devices["dev-living-th"]
+    extended = replace(snapshot, values={**snapshot.values, "lux": 310})
+    spec = describe_snapshot_attribute(extended, "lux")
+    assert spec.platform is Platform.SENSOR
+    assert spec.name == "lux"
+    assert spec.access is Access.READ_ONLY

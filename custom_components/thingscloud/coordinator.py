@@ -143,19 +143,13 @@ async def _gather[T](coroutines: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
 
 
 def _first_error(errors: BaseExceptionGroup[BaseException]) -> BaseException:
-    """Return the error of a task group to raise: an authentication error wins."""
-    leaves: list[BaseException] = []
+    """Return the error of a task group to raise: an authentication error wins.
 
-    def _collect(group: BaseExceptionGroup[BaseException]) -> None:
-        for err in group.exceptions:
-            if isinstance(err, BaseExceptionGroup):
-                _collect(err)
-            else:
-                leaves.append(err)
-
-    _collect(errors)
+    The tasks raise plain errors (``_gather`` unwraps nested groups), so the group is flat.
+    """
+    leaves: list[BaseException] = list(errors.exceptions)
     auth = [err for err in leaves if isinstance(err, ThingsCloudAuthError)]
-    return (auth or leaves)[0]
+    return auth[0] if auth else leaves[0]
 
 
 def _has_timestamp(device: Device) -> bool:

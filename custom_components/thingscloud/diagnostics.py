@@ -108,10 +108,8 @@ async def async_get_device_diagnostics(
     """Return the diagnostics of one device (the project's device: the project)."""
     coordinator = entry.runtime_data
     for domain, identifier in device_entry.identifiers:
-        if domain != DOMAIN:
-            continue
-        if (snapshot := coordinator.data.devices.get(identifier)) is not None:
+        if domain == DOMAIN and (snapshot := coordinator.data.devices.get(identifier)):
             return _device_diagnostics(snapshot)
-        if (domain, identifier) == project_identifier(coordinator.project.id):
-            return _project_diagnostics(coordinator)
+    if project_identifier(coordinator.project.id) in device_entry.identifiers:
+        return _project_diagnostics(coordinator)
     return {"removed": True}

@@ -289,8 +289,7 @@ def async_add_device_entities(
         devices = coordinator.data.devices
         entities: list[Entity] = []
         for device_id in device_ids:
-            if (snapshot := devices.get(device_id)) is None:
-                continue
+            snapshot = devices[device_id]
             if device_id not in known_devices:
                 known_devices.add(device_id)
                 if device_entities is not None:
