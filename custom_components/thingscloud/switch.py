@@ -141,10 +141,10 @@ class ThingsCloudCommandSwitch(ThingsCloudCommandEntity, SwitchEntity, RestoreEn
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Restore the assumed state."""
-        await super().async_added_to_hass()
+        """Restore the assumed state (before the first state is rendered)."""
         if self.command.state_attribute is None and (last := await self.async_get_last_state()):
             self._attr_is_on = {STATE_ON: True, STATE_OFF: False}.get(last.state)
+        await super().async_added_to_hass()
 
     @override
     async def async_turn_on(self, **kwargs: Any) -> None:
