@@ -19,6 +19,31 @@ The result is an immutable :class:`ThingsCloudData`. A :class:`DeviceSnapshot` o
 reused (same identity) when nothing of its device changed, so entities can skip work by
 comparing identities. A device whose own requests fail keeps its last values and is marked
 ``available=False``; the cycle and the other devices go on.
+
+Failures: an authentication error anywhere fails the cycle with ``ConfigEntryAuthFailed``
+(reauthentication); a failure of the statistics or the device list fails it with a
+translated ``UpdateFailed`` (HTTP 429 with the server's ``retry_after``). A per-device
+failure of another kind (a 429 included) only makes that device unavailable.
+
+Listeners: an entity registers with its device id as context and is only called when
+that device's snapshot changed, was re-read on request, or left the project, or when the
+coordinator's success changed; listeners without a context (the platforms' entity
+adders, the project statistics) are called on every update.
+
+Devices that a complete, successful listing no longer has lose this config entry in the
+device registry (at the first refresh: every registered device the listing lacks).
+
+Alarm event ``thingscloud_alarm``: fired after the entities were updated, once per device
+whose alarm *state or level* differs from the previous cycle (raised, cleared, or
+escalated/de-escalated while alarming); a change of the info alone fires nothing. Never at
+the first refresh, nor for a device seen for the first time. Data: ``device_id`` (the Home
+Assistant device id), ``thingscloud_device_id``, ``alarm`` (bool), ``level`` and ``info``.
+
+Cost caveats: a device whose ``active`` has no usable timestamp is read every cycle (one
+``attributes_raw``), since nothing tells whether it changed; a cloud attribute written
+from elsewhere without moving ``active`` is only seen when something else of the device
+changes. Writes from Home Assistant call :meth:`ThingsCloudCoordinator.async_refresh_device`
+so they are read back.
 """
 
 import asyncio
