@@ -12,9 +12,9 @@ CONF_ENDPOINT: Final = "endpoint"
 CONF_AUTH_TYPE: Final = "auth_type"
 CONF_APP_ID: Final = "app_id"
 CONF_ACCESS_KEY: Final = "access_key"
-CONF_SECRET_KEY: Final = "secret_key"
+CONF_SECRET_KEY: Final = "secret_key"  # noqa: S105 - a form field name
 CONF_ACCOUNT: Final = "account"
-CONF_PASSWORD: Final = "password"
+CONF_PASSWORD: Final = "password"  # noqa: S105 - a form field name
 
 AUTH_TYPE_APP: Final = "app"
 AUTH_TYPE_ADMIN: Final = "admin"
