@@ -728,3 +728,19 @@ async def test_a_failing_listener_does_not_stop_the_others(
     await next_cycle(hass, freezer)
     assert "listener bug" in caplog.text
     assert state_of(hass, "sensor", "dev-plug-tv_attr_power") == "7.5"
+
+
+async def test_rename_of_a_device_missing_from_the_registry_is_ignored(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A renamed device the user removed from the registry meanwhile causes no error."""
+    device = ha_device(hass, "dev-living-th")
+    assert device is not None
+    dr.async_get(hass).async_remove_device(device.id)
+    sim.state.devices["dev-living-th"].name = "Renamed"
+    await next_cycle(hass, freezer)
+    assert coordinator_of(init_integration).last_update_success
+    assert ha_device(hass, "dev-living-th") is None

@@ -23,6 +23,7 @@ from custom_components.thingscloud.const import DOMAIN
 from custom_components.thingscloud.coordinator import ThingsCloudCoordinator
 from custom_components.thingscloud.entity import (
     ThingsCloudAttributeEntity,
+    ThingsCloudEntity,
     describe_snapshot_attribute,
 )
 from custom_components.thingscloud.thing_model import Access
@@ -226,3 +227,18 @@ async def test_attribute_without_a_model_is_described_by_its_value(
     assert spec.platform is Platform.SENSOR
     assert spec.name == "lux"
     assert spec.access is Access.READ_ONLY
+
+
+async def test_default_render_key_follows_the_snapshot_object(
+    hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Without its own key, an entity re-renders on every new snapshot of its device."""
+    coordinator = init_integration.runtime_data
+    entity = ThingsCloudEntity(coordinator, "dev-living-th", "probe")
+    assert entity.unique_id == "dev-living-th_probe"
+    key = entity._render_key()
+    assert key == entity._render_key()
+    snapshot = coordinator.data.devices["dev-living-th"]
+    devices = {**coordinator.data.devices, "dev-living-th": replace(snapshot, available=False)}
+    coordinator.data = replace(coordinator.data, devices=devices)
+    assert entity._render_key() != key
