@@ -320,7 +320,9 @@ async def test_live_home_assistant(live: Live) -> None:
     await api.post(f"/api/config/config_entries/entry/{entry_id}/reload")
     await wait_for(loaded, SETTLE_TIMEOUT, "the config entry to load again")
 
-    # Nothing of the integration logged an error or a traceback.
+    # Nothing of the integration logged an error or a traceback. (Close the websocket first:
+    # Home Assistant's shutdown waits up to 10 s for open ones.)
+    await api.close()
     await live.hass.stop()
     assert live.hass.process.returncode == 0, live.hass.log_tail()
     log = (live.config_dir / "home-assistant.log").read_text(errors="replace")
