@@ -26,6 +26,7 @@ from .const import (
     DEVICES_PAGE_RECORDS,
     MAX_DEVICE_PAGES,
     MAX_ID_LENGTH,
+    MAX_PARALLEL_PAGES,
     PATH_ACCESS_TOKEN,
     PATH_ADMIN,
     PATH_ADMIN_LOGIN,
@@ -370,6 +371,9 @@ class ThingsCloudClient:
         self._token_refresh_at = 0.0
         self._token_lock = asyncio.Lock()
         self._clock: Callable[[], float] = time.monotonic
+        # The last device parsed from a /devices page, by id: an item equal to it is not
+        # parsed again (the whole list is read every polling cycle and rarely changes).
+        self._listed_devices: dict[str, Device] = {}
 
     @property
     def endpoint(self) -> str:
@@ -673,7 +677,17 @@ class ThingsCloudClient:
         if group is not None:
             query["group"] = _check_text(group, "group")
         info = await self._request("GET", PATH_DEVICES, query=query)
-        return DevicePage.from_api(info, page=page)
+        return DevicePage.from_api(info, page=page, parse_device=self._parse_listed_device)
+
+    def _parse_listed_device(self, data: object) -> Device:
+        """Return ``Device.from_api(data)``; the same object as last time for an equal item."""
+        if isinstance(data, dict) and isinstance(device_id := data.get("id"), str):
+            known = self._listed_devices.get(device_id)
+            if known is not None and known.raw == data:
+                return known
+        device = Device.from_api(data)
+        self._listed_devices[device.id] = device
+        return device
 
     async def get_all_devices(
         self, *, device_type: str | None = None, group: str | None = None
@@ -1115,26 +1129,50 @@ async def _walk_pages(fetch: Callable[[int], Awaitable[DevicePage]]) -> list[Dev
     Stops after ``page_total`` pages, on an empty page, on a page that brings no new
     device (a server that ignores ``page``), without ``page_total`` once ``total``
     devices are collected (or at once without ``total``), and after MAX_DEVICE_PAGES.
+
+    Pages 1 and 2 are read one after the other; once page 2 brought new devices (the
+    server pages), the pages ``page_total`` announces are read MAX_PARALLEL_PAGES at a
+    time, and still checked in order with the rules above.
     """
     devices: dict[str, Device] = {}
     page = 1
+    batch = [await fetch(page)]
     while True:
-        result = await fetch(page)
-        new = [device for device in result.items if device.id not in devices]
-        for device in new:
-            devices[device.id] = device
-        if not new:
-            break
-        if result.has_page_total:
-            if page >= result.page_total:
-                break
-        elif result.total is None or len(devices) >= result.total:
-            break
-        if page >= MAX_DEVICE_PAGES:
-            _LOGGER.warning("Stopped reading devices after %s pages", MAX_DEVICE_PAGES)
-            break
-        page += 1
-    return list(devices.values())
+        for result in batch:
+            new = [device for device in result.items if device.id not in devices]
+            for device in new:
+                devices[device.id] = device
+            if not new:
+                return list(devices.values())
+            if result.has_page_total:
+                if page >= result.page_total:
+                    return list(devices.values())
+            elif result.total is None or len(devices) >= result.total:
+                return list(devices.values())
+            if page >= MAX_DEVICE_PAGES:
+                _LOGGER.warning("Stopped reading devices after %s pages", MAX_DEVICE_PAGES)
+                return list(devices.values())
+            page += 1
+        last = batch[-1]
+        end = page
+        if page > 2 and last.has_page_total:
+            end = min(page + MAX_PARALLEL_PAGES - 1, last.page_total, MAX_DEVICE_PAGES)
+        batch = await _fetch_pages(fetch, range(page, end + 1))
+
+
+async def _fetch_pages(
+    fetch: Callable[[int], Awaitable[DevicePage]], pages: range
+) -> list[DevicePage]:
+    """Fetch pages concurrently; raise the error of the first page that failed."""
+    if len(pages) == 1:
+        return [await fetch(pages[0])]
+    results = await asyncio.gather(*(fetch(page) for page in pages), return_exceptions=True)
+    pages_read: list[DevicePage] = []
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+        pages_read.append(result)
+    return pages_read
 
 
 __all__ = [

@@ -70,6 +70,9 @@ DEVICES_PAGE_RECORDS: Final = 100
 MAX_DEVICE_PAGES: Final = 1000
 """Stop walking a device list after this many pages, whatever ``page_total`` says."""
 
+MAX_PARALLEL_PAGES: Final = 4
+"""Pages of a device list read at the same time (from page 3 on, see ``_walk_pages``)."""
+
 SERIES_PAGE_RECORDS_MIN: Final = 1
 SERIES_PAGE_RECORDS_MAX: Final = 100
 SERIES_PAGE_RECORDS_DEFAULT: Final = 20

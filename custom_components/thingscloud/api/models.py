@@ -372,15 +372,22 @@ class DevicePage:
     raw: JsonObject = field(repr=False)
 
     @classmethod
-    def from_api(cls, data: object, *, page: int = 1) -> Self:
+    def from_api(
+        cls,
+        data: object,
+        *,
+        page: int = 1,
+        parse_device: Callable[[object], Device] = Device.from_api,
+    ) -> Self:
         """Build from a device list answer: ``info.items`` or a bare list.
 
-        Without a usable ``page_total`` the page is taken as the last one.
+        Without a usable ``page_total`` the page is taken as the last one. ``parse_device``
+        builds each item (``Device.from_api``, or a caching wrapper of it).
         """
         raw = as_object(data)
         page_total = _int(raw.get("page_total"))
         return cls(
-            items=tuple(parse_items(Device.from_api, data)),
+            items=tuple(parse_items(parse_device, data)),
             total=_int(raw.get("total")),
             page_total=page_total if page_total is not None and page_total >= 0 else page,
             page=page,
