@@ -1,0 +1,114 @@
+"""The simulator in its own process, so that its CPU time is not counted as the integration's."""
+
+import asyncio
+from collections.abc import Mapping
+import contextlib
+from dataclasses import dataclass
+import re
+import sys
+from typing import Any, Self
+
+import aiohttp
+
+_URL = re.compile(r"listening on (http://\S+)")
+
+
+@dataclass(slots=True)
+class SimulatorProcess:
+    """A ``python -m simulator --scenario generated`` child process and its admin API."""
+
+    url: str
+    process: asyncio.subprocess.Process
+    session: aiohttp.ClientSession
+
+    @classmethod
+    async def start(
+        cls,
+        devices: int,
+        attributes: int,
+        change_share: float,
+        latency_ms: float,
+        *,
+        ignore_page_records: bool = False,
+        seed: int = 0,
+    ) -> Self:
+        """Start the simulator on a free loopback port and wait until it listens."""
+        args = [
+            "-m",
+            "simulator",
+            "--scenario",
+            "generated",
+            "--port",
+            "0",
+            "--devices",
+            str(devices),
+            "--attributes",
+            str(attributes),
+            "--change-share",
+            str(change_share),
+            "--latency-ms",
+            str(latency_ms),
+            "--seed",
+            str(seed),
+        ]
+        if ignore_page_records:
+            args.append("--ignore-page-records")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *args, stdout=asyncio.subprocess.PIPE
+        )
+        assert process.stdout is not None
+        try:
+            async with asyncio.timeout(120):
+                while True:
+                    line = (await process.stdout.readline()).decode()
+                    if not line:
+                        raise RuntimeError("the simulator exited before listening")
+                    if match := _URL.search(line):
+                        break
+        except BaseException:
+            process.kill()
+            await process.wait()
+            raise
+        return cls(match.group(1), process, aiohttp.ClientSession())
+
+    async def _admin(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        async with self.session.request(method, f"{self.url}/_sim/{path}", json=body) as answer:
+            answer.raise_for_status()
+            return await answer.json()
+
+    async def values(self) -> dict[tuple[str, str], Any]:
+        """Every attribute value of the project: (device id, identifier) -> value."""
+        dump = await self._admin("GET", "state")
+        return {
+            (device["id"], identifier): value
+            for device in dump["devices"]
+            for identifier, value in device["attributes"].items()
+        }
+
+    async def tick(self) -> list[str]:
+        """Apply one tick of changes; return the ids of the devices that changed."""
+        answer = await self._admin("POST", "tick", {})
+        changed: list[str] = answer["changed"]
+        return changed
+
+    async def clear_counts(self) -> None:
+        """Forget the requests received so far."""
+        await self._admin("DELETE", "log")
+
+    async def counts(self) -> dict[str, int]:
+        """Requests received since the last clear, per route name."""
+        answer = await self._admin("GET", "counts")
+        counts: dict[str, int] = answer["counts"]
+        return counts
+
+    async def close(self) -> None:
+        """Stop the simulator process."""
+        await self.session.close()
+        if self.process.returncode is None:
+            self.process.terminate()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(10):
+                    await self.process.wait()
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
