@@ -13,6 +13,17 @@ import aiohttp
 _URL = re.compile(r"listening on (http://\S+)")
 
 
+async def _read_url(process: asyncio.subprocess.Process) -> str:
+    """The URL the simulator prints once it listens."""
+    stdout = process.stdout
+    if stdout is None:
+        raise RuntimeError("the simulator's output is not piped")
+    while line := (await stdout.readline()).decode():
+        if match := _URL.search(line):
+            return match.group(1)
+    raise RuntimeError("the simulator exited before listening")
+
+
 @dataclass(slots=True)
 class SimulatorProcess:
     """A ``python -m simulator --scenario generated`` child process and its admin API."""
@@ -56,20 +67,14 @@ class SimulatorProcess:
         process = await asyncio.create_subprocess_exec(
             sys.executable, *args, stdout=asyncio.subprocess.PIPE
         )
-        assert process.stdout is not None
         try:
             async with asyncio.timeout(120):
-                while True:
-                    line = (await process.stdout.readline()).decode()
-                    if not line:
-                        raise RuntimeError("the simulator exited before listening")
-                    if match := _URL.search(line):
-                        break
+                url = await _read_url(process)
         except BaseException:
             process.kill()
             await process.wait()
             raise
-        return cls(match.group(1), process, aiohttp.ClientSession())
+        return cls(url, process, aiohttp.ClientSession())
 
     async def _admin(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
         async with self.session.request(method, f"{self.url}/_sim/{path}", json=body) as answer:
