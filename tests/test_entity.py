@@ -203,7 +203,6 @@ async def test_entities_of_a_device_that_left_are_unavailable(
     """Until the registry removes them, a gone device's entities show nothing."""
     coordinator = init_integration.runtime_data
     entities = [
-        platform_entity(hass, "sensor", "dev-front-door_last_active"),
         platform_entity(hass, "sensor", "dev-front-door_attr_battery"),
         platform_entity(hass, "binary_sensor", "dev-front-door_alarm"),
         platform_entity(hass, "binary_sensor", "dev-front-door_attr_contact"),

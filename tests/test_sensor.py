@@ -70,6 +70,7 @@ def state_of(hass: HomeAssistant, unique_id: str) -> str:
     return state.state
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_sensor_entities(
     hass: HomeAssistant,
     sim: RunningSimulator,
@@ -77,7 +78,7 @@ async def test_sensor_entities(
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """Every sensor of the demo project: registry entries and states."""
+    """Every sensor of the demo project (also those disabled by default): entries and states."""
     await snapshot_platform(hass, entity_registry, snapshot, sensors.entry_id)
 
 
@@ -99,13 +100,14 @@ async def test_project_statistics_follow_the_cloud(
     assert state_of(hass, "proj-demo_normal_total") == "7"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_last_activity_and_values_follow_the_device(
     hass: HomeAssistant,
     sim: RunningSimulator,
     sensors: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A report moves the device's last activity and changes its attribute sensors."""
+    """A report moves the device's last activity (opt-in sensor) and its attribute sensors."""
     reported = datetime(2026, 1, 15, 12, 5, tzinfo=UTC)
     sim.state.set_attributes(
         "dev-office-aq",

@@ -67,13 +67,21 @@ class ThingsCloudDeviceSensorDescription(SensorEntityDescription):
     exists_fn: Callable[[DeviceSnapshot], bool] = lambda _: True
 
 
+def _whole_seconds(value: datetime | None) -> datetime | None:
+    return value.replace(microsecond=0) if value is not None else None
+
+
 DEVICE_SENSORS: tuple[ThingsCloudDeviceSensorDescription, ...] = (
     ThingsCloudDeviceSensorDescription(
         key="last_active",
         translation_key="last_active",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda snapshot: snapshot.device.last_active,
+        # Moves with every report: one more state write per changed device, and one entity
+        # per device towards the cap of enabled entities per entry. Opt-in.
+        entity_registry_enabled_default=False,
+        # The state of a timestamp sensor has whole seconds: compare what is shown.
+        value_fn=lambda snapshot: _whole_seconds(snapshot.device.last_active),
     ),
 )
 
