@@ -13,6 +13,7 @@ from .coordinator import (
     ThingsCloudCoordinator,
     project_identifier,
 )
+from .entity_limit import async_watch_entity_limit
 from .helpers import create_client
 from .services import async_setup_services
 
@@ -64,6 +65,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ThingsCloudConfigEntry) 
     coordinator.project_device_id = project_device.id
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Home Assistant creates at most 10,000 enabled entities per entry: say so if it matters.
+    async_watch_entity_limit(hass, entry)
     return True
 
 

@@ -45,6 +45,7 @@ from .coordinator import (
     device_identifier,
     project_identifier,
 )
+from .entity_limit import async_note_new_entities
 from .thing_model import Access, AttributeSpec, describe_attribute
 
 _UNSET: Final[Any] = object()
@@ -305,6 +306,7 @@ def async_add_device_entities(
                 if spec.platform is platform:
                     entities.append(attribute_entity(coordinator, device_id, spec))
         if entities:
+            async_note_new_entities(coordinator, platform, entities)
             async_add_entities(entities)
 
     @callback
