@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 import re
 from typing import Any, Final, override
+from weakref import WeakKeyDictionary
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
@@ -42,6 +43,7 @@ from .coordinator import (
     DeviceSnapshot,
     ThingsCloudConfigEntry,
     ThingsCloudCoordinator,
+    ThingsCloudData,
     device_identifier,
     project_identifier,
 )
@@ -265,6 +267,26 @@ def describe_snapshot_attribute(snapshot: DeviceSnapshot, identifier: str) -> At
     )
 
 
+# The specs described for the coordinator's current data, shared by the platforms: each
+# platform looks at every attribute of a device to find its own.
+_SPECS: WeakKeyDictionary[
+    ThingsCloudCoordinator, tuple[ThingsCloudData, dict[tuple[str, str], AttributeSpec]]
+] = WeakKeyDictionary()
+
+
+def _describe(
+    coordinator: ThingsCloudCoordinator, snapshot: DeviceSnapshot, identifier: str
+) -> AttributeSpec:
+    """Return ``describe_snapshot_attribute``, once per attribute of the current data."""
+    cached = _SPECS.get(coordinator)
+    if cached is None or cached[0] is not coordinator.data:
+        cached = _SPECS[coordinator] = (coordinator.data, {})
+    key = (snapshot.device.id, identifier)
+    if (spec := cached[1].get(key)) is None:
+        spec = cached[1][key] = describe_snapshot_attribute(snapshot, identifier)
+    return spec
+
+
 @callback
 def async_add_device_entities(
     entry: ThingsCloudConfigEntry,
@@ -301,7 +323,7 @@ def async_add_device_entities(
             for identifier in (*snapshot.attributes, *snapshot.values):
                 if identifier in known:
                     continue
-                spec = describe_snapshot_attribute(snapshot, identifier)
+                spec = _describe(coordinator, snapshot, identifier)
                 known.add(identifier)
                 if spec.platform is platform:
                     entities.append(attribute_entity(coordinator, device_id, spec))
