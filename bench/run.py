@@ -448,8 +448,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--ignore-page-records",
-        action="store_true",
-        help="also run the largest size against a server that ignores page_records",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also run the largest size against a server that ignores page_records "
+        "(default: yes, except with --quick)",
     )
     parser.add_argument(
         "--keep-entity-limit",
@@ -459,6 +461,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.cycles = "10,100", 5
+    if args.ignore_page_records is None:
+        args.ignore_page_records = not args.quick
     try:
         args.sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     except ValueError:
@@ -503,4 +507,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; exit status 1 when a target is missed."""
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # "We found a custom integration ...", once per size.
+    logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
     return asyncio.run(_main(args))
