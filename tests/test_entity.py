@@ -197,12 +197,14 @@ def platform_entity(hass: HomeAssistant, domain: str, unique_id: str) -> Entity:
     return next(e for e in platform.entities.values() if e.unique_id == unique_id)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_entities_of_a_device_that_left_are_unavailable(
     hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry
 ) -> None:
     """Until the registry removes them, a gone device's entities show nothing."""
     coordinator = init_integration.runtime_data
     entities = [
+        platform_entity(hass, "sensor", "dev-front-door_last_active"),
         platform_entity(hass, "sensor", "dev-front-door_attr_battery"),
         platform_entity(hass, "binary_sensor", "dev-front-door_alarm"),
         platform_entity(hass, "binary_sensor", "dev-front-door_attr_contact"),
