@@ -1,6 +1,7 @@
 """The coordinator against the simulated demo project: requests, failures, dynamics, events."""
 
 from datetime import timedelta
+import logging
 from typing import Any
 from unittest.mock import patch
 
@@ -355,8 +356,12 @@ async def test_one_failing_device_only_makes_its_entities_unavailable(
     sim: RunningSimulator,
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A device whose values cannot be read keeps its last values, unavailable; others go on."""
+    """A device whose values cannot be read keeps its last values, unavailable; others go on.
+
+    Its unavailability is logged once at info level, and so is its return.
+    """
     coordinator = coordinator_of(init_integration)
     real = coordinator.client.get_device_attributes_raw
 
@@ -389,6 +394,10 @@ async def test_one_failing_device_only_makes_its_entities_unavailable(
     await next_cycle(hass, freezer)
     assert "dev-living-th" in attribute_requests(sim, "attributes_raw")
     assert state_of(hass, "sensor", "dev-living-th_attr_temperature") == "30.0"
+
+    info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert info.count("ThingsCloud device dev-living-th is unavailable: device read failed") == 1
+    assert info.count("ThingsCloud device dev-living-th is available again") == 1
 
 
 async def test_simulated_attributes_raw_fault_spares_the_other_devices(

@@ -367,7 +367,10 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
         except ThingsCloudAuthError:
             raise
         except ThingsCloudError as err:
-            LOGGER.debug("Could not update ThingsCloud device %s: %s", device.id, err)
+            if old is None or old.available:
+                LOGGER.info("ThingsCloud device %s is unavailable: %s", device.id, err)
+            else:
+                LOGGER.debug("ThingsCloud device %s is still unavailable: %s", device.id, err)
             if old is None:
                 return DeviceSnapshot(device, {}, {}, available=False)
             if not old.available and device.raw == old.device.raw:
@@ -375,6 +378,8 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
             return DeviceSnapshot(device, old.values, old.attributes, available=False)
 
         if old is not None:
+            if not old.available:
+                LOGGER.info("ThingsCloud device %s is available again", device.id)
             if values == old.values:
                 values = old.values
             if (
