@@ -69,3 +69,49 @@ async def test_integration_loads(hass: HomeAssistant) -> None:
     assert str(integration.version) == _load(INTEGRATION / "manifest.json")["version"]
     assert await async_setup_component(hass, DOMAIN, {})
     assert DOMAIN in hass.config.components
+
+
+# Home Assistant's Integration Quality Scale, Bronze to Platinum.
+QUALITY_SCALE_RULES = {
+    # Bronze
+    "action-setup", "appropriate-polling", "brands", "common-modules",
+    "config-flow-test-coverage", "config-flow", "dependency-transparency", "docs-actions",
+    "docs-conditions", "docs-high-level-description", "docs-installation-instructions",
+    "docs-removal-instructions", "docs-triggers", "entity-event-setup", "entity-unique-id",
+    "has-entity-name", "runtime-data", "test-before-configure", "test-before-setup",
+    "unique-config-entry",
+    # Silver
+    "action-exceptions", "config-entry-unloading", "docs-configuration-parameters",
+    "docs-installation-parameters", "entity-unavailable", "integration-owner",
+    "log-when-unavailable", "parallel-updates", "reauthentication-flow", "test-coverage",
+    # Gold
+    "devices", "diagnostics", "discovery-update-info", "discovery", "docs-data-update",
+    "docs-examples", "docs-known-limitations", "docs-supported-devices",
+    "docs-supported-functions", "docs-troubleshooting", "docs-use-cases", "dynamic-devices",
+    "entity-category", "entity-device-class", "entity-disabled-by-default",
+    "entity-translations", "exception-translations", "icon-translations",
+    "reconfiguration-flow", "repair-issues", "stale-devices",
+    # Platinum
+    "async-dependency", "inject-websession", "strict-typing",
+}  # fmt: skip
+
+
+def test_quality_scale_marks_every_rule() -> None:
+    """Every rule is done, or exempt/todo with the reason why."""
+    import yaml
+
+    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text(encoding="utf-8"))[
+        "rules"
+    ]
+    assert set(rules) == QUALITY_SCALE_RULES
+    for name, rule in rules.items():
+        status = rule if isinstance(rule, str) else rule["status"]
+        assert status in {"done", "exempt", "todo"}, name
+        if status != "done":
+            assert isinstance(rule, dict), name
+            assert rule.get("comment"), name
+
+
+def test_brand_images_are_pngs() -> None:
+    for name in ("icon.png", "icon@2x.png", "logo.png"):
+        assert (INTEGRATION / "brand" / name).read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), name
