@@ -6,6 +6,8 @@ from unittest.mock import PropertyMock, patch
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 # pytest-homeassistant-custom-component ships its own `custom_components` package; importing the
 # project's one here, before the hass fixture runs, makes Home Assistant find this integration.
@@ -39,12 +41,27 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
-async def sim(socket_enabled: None) -> AsyncGenerator[RunningSimulator]:
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def demo_now() -> float | None:
+    """The moment the demo's timestamps are relative to; None: the clock's now.
+
+    A module whose snapshots show timestamps overrides it with `common.DEMO_NOW`.
+    """
+    return None
+
+
+@pytest.fixture
+async def sim(socket_enabled: None, demo_now: float | None) -> AsyncGenerator[RunningSimulator]:
     """A running simulator of the demo project, on a free loopback port.
 
     Home Assistant's test plugin refuses to open sockets; the simulator needs one.
     """
-    running = await start_simulator(demo_state())
+    running = await start_simulator(demo_state(now=demo_now))
     yield running
     await running.close()
 

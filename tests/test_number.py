@@ -1,8 +1,6 @@
 """The number platform: writable numeric attributes, against the simulator."""
 
-from datetime import timedelta
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import (
@@ -16,7 +14,6 @@ from homeassistant.components.number import (
     NumberMode,
 )
 from homeassistant.const import (
-    ATTR_ENTITY_ID,
     ATTR_UNIT_OF_MEASUREMENT,
     EVENT_STATE_CHANGED,
     STATE_UNAVAILABLE,
@@ -24,35 +21,38 @@ from homeassistant.const import (
     Platform,
     UnitOfTemperature,
 )
-from homeassistant.core import Event, HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.thingscloud.api import JsonValue
 from custom_components.thingscloud.api.models import AttributeModel as ApiAttributeModel
-from custom_components.thingscloud.const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from custom_components.thingscloud.const import DOMAIN
 from custom_components.thingscloud.number import number_mode
 from custom_components.thingscloud.thing_model import Access, AttributeSpec, describe_attribute
 from simulator.state import AttributeModel
 from simulator.testing import RunningSimulator
 
+from .common import (
+    call_entity_service,
+    entity_id_of,
+    next_cycle,
+    reads,
+    set_up_platforms,
+    state_of,
+    states_of,
+    writes,
+)
+
 TARGET = "dev-thermostat_attr_target_temperature"
 BRIGHTNESS = "dev-lobby-led_attr_brightness"
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture
@@ -60,65 +60,13 @@ async def numbers(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> MockConfigEntry:
     """The demo entry set up with the number platform only; time stands still."""
-    mock_config_entry.add_to_hass(hass)
-    with patch("custom_components.thingscloud.PLATFORMS", [Platform.NUMBER]):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-    return mock_config_entry
-
-
-async def next_cycle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let the scan interval pass and wait for the refresh to finish."""
-    freezer.tick(timedelta(seconds=DEFAULT_SCAN_INTERVAL))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def entity_id_of(hass: HomeAssistant, unique_id: str) -> str:
-    """Return the entity id of the number with a unique_id."""
-    entity_id = er.async_get(hass).async_get_entity_id(NUMBER_DOMAIN, DOMAIN, unique_id)
-    assert entity_id is not None, unique_id
-    return entity_id
-
-
-def state_of(hass: HomeAssistant, unique_id: str) -> State:
-    """Return the state of the number with a unique_id."""
-    state = hass.states.get(entity_id_of(hass, unique_id))
-    assert state is not None, unique_id
-    return state
-
-
-def states_of(events: list[Event[Any]], entity_id: str) -> list[str]:
-    """Return the states an entity went through."""
-    return [
-        event.data["new_state"].state for event in events if event.data["entity_id"] == entity_id
-    ]
+    return await set_up_platforms(hass, mock_config_entry, Platform.NUMBER)
 
 
 async def set_value(hass: HomeAssistant, unique_id: str, value: float) -> None:
     """Set a number through the service."""
-    await hass.services.async_call(
-        NUMBER_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: entity_id_of(hass, unique_id), ATTR_VALUE: value},
-        blocking=True,
-    )
-    await hass.async_block_till_done()
-
-
-def writes(sim: RunningSimulator) -> list[tuple[str, str, JsonValue]]:
-    """Return the attribute writes the simulator received: (method, path, body)."""
-    return [
-        (entry.method, entry.path, entry.json)
-        for entry in sim.state.log
-        if entry.route in ("control_attributes_post", "control_attributes_put")
-    ]
-
-
-def reads(sim: RunningSimulator, device_id: str) -> int:
-    """Return how often the simulator was asked for a device's attribute values."""
-    return sum(
-        f"/device/{device_id}/" in entry.path for entry in sim.state.requests("attributes_raw")
+    await call_entity_service(
+        hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, unique_id, {ATTR_VALUE: value}
     )
 
 
@@ -136,7 +84,7 @@ async def test_number_entities(
 @pytest.mark.usefixtures("numbers")
 async def test_limits_unit_and_mode_come_from_the_model(hass: HomeAssistant) -> None:
     """min/max/step/unit from the model; a small range is a slider (auto)."""
-    target = state_of(hass, TARGET)
+    target = state_of(hass, NUMBER_DOMAIN, TARGET)
     assert target.state == "23.5"
     assert target.attributes[ATTR_MIN] == 5
     assert target.attributes[ATTR_MAX] == 35
@@ -144,7 +92,7 @@ async def test_limits_unit_and_mode_come_from_the_model(hass: HomeAssistant) -> 
     assert target.attributes[ATTR_UNIT_OF_MEASUREMENT] == UnitOfTemperature.CELSIUS
     assert target.attributes[ATTR_MODE] == NumberMode.AUTO
     assert target.attributes["device_class"] == "temperature"
-    brightness = state_of(hass, BRIGHTNESS)
+    brightness = state_of(hass, NUMBER_DOMAIN, BRIGHTNESS)
     assert brightness.state == "80"
     assert (brightness.attributes[ATTR_MIN], brightness.attributes[ATTR_MAX]) == (0, 100)
 
@@ -178,7 +126,7 @@ async def test_device_attribute_is_posted_then_refreshed(
     assert type(writes(sim)[0][2][identifier]) is type(sent)  # type: ignore[index]
     assert reads(sim, device_id) == 1
     assert sim.state.devices[device_id].attributes[identifier].value == sent
-    assert states_of(events, entity_id_of(hass, unique_id)) == [state]
+    assert states_of(events, entity_id_of(hass, NUMBER_DOMAIN, unique_id)) == [state]
 
 
 @pytest.mark.usefixtures("numbers")
@@ -196,7 +144,7 @@ async def test_optimistic_state_then_the_cloud_value(
         ("POST", "/api/v1/control/device/dev-lobby-led/attributes", {"brightness": 10})
     ]
     assert reads(sim, "dev-lobby-led") == 1
-    assert states_of(events, entity_id_of(hass, BRIGHTNESS)) == ["10", "80"]
+    assert states_of(events, entity_id_of(hass, NUMBER_DOMAIN, BRIGHTNESS)) == ["10", "80"]
 
 
 @pytest.mark.usefixtures("numbers")
@@ -209,7 +157,7 @@ async def test_new_cloud_number_appears_and_is_put(
     sim.state.set_attributes("dev-thermostat", {"threshold": 12})
     await next_cycle(hass, freezer)
     unique_id = "dev-thermostat_attr_threshold"
-    state = state_of(hass, unique_id)
+    state = state_of(hass, NUMBER_DOMAIN, unique_id)
     assert state.state == "12"
     assert state.attributes[ATTR_MODE] == NumberMode.BOX
     assert (state.attributes[ATTR_MIN], state.attributes[ATTR_MAX]) == (-1_000_000, 1_000_000)
@@ -223,7 +171,7 @@ async def test_new_cloud_number_appears_and_is_put(
     ]
     assert reads(sim, "dev-thermostat") == 1
     assert sim.state.devices["dev-thermostat"].attributes["threshold"].value == 1234
-    assert states_of(events, entity_id_of(hass, unique_id)) == ["1234"]
+    assert states_of(events, entity_id_of(hass, NUMBER_DOMAIN, unique_id)) == ["1234"]
 
 
 @pytest.mark.usefixtures("numbers")
@@ -251,8 +199,8 @@ async def test_failed_write_keeps_the_state(
     if kind == "result_false":
         assert "out of range" in raised.value.translation_placeholders["error"]
     assert sim.state.count("control_attributes_post") == 1
-    assert states_of(events, entity_id_of(hass, TARGET)) == []
-    assert state_of(hass, TARGET).state == "23.5"
+    assert states_of(events, entity_id_of(hass, NUMBER_DOMAIN, TARGET)) == []
+    assert state_of(hass, NUMBER_DOMAIN, TARGET).state == "23.5"
 
 
 @pytest.mark.usefixtures("numbers")
@@ -272,15 +220,15 @@ async def test_state_follows_the_cloud(
     """The state is the cloud's value; a value that is no number is unknown."""
     sim.state.set_attributes("dev-lobby-led", {"brightness": "42"})
     await next_cycle(hass, freezer)
-    assert state_of(hass, BRIGHTNESS).state == "42"
+    assert state_of(hass, NUMBER_DOMAIN, BRIGHTNESS).state == "42"
 
     sim.state.set_attributes("dev-lobby-led", {"brightness": "bright"})
     await next_cycle(hass, freezer)
-    assert state_of(hass, BRIGHTNESS).state == STATE_UNKNOWN
+    assert state_of(hass, NUMBER_DOMAIN, BRIGHTNESS).state == STATE_UNKNOWN
 
     sim.state.set_attributes("dev-lobby-led", {"brightness": True})
     await next_cycle(hass, freezer)
-    assert state_of(hass, BRIGHTNESS).state == STATE_UNKNOWN
+    assert state_of(hass, NUMBER_DOMAIN, BRIGHTNESS).state == STATE_UNKNOWN
 
 
 @pytest.mark.usefixtures("numbers")
@@ -291,12 +239,12 @@ async def test_numbers_follow_the_availability_of_their_device(
     sim.state.set_attributes("dev-lobby-led", {"brightness": 70})
     sim.state.faults.set("http_error", "attributes_raw", status=503)
     await next_cycle(hass, freezer)
-    assert state_of(hass, BRIGHTNESS).state == STATE_UNAVAILABLE
-    assert state_of(hass, TARGET).state == "23.5"
+    assert state_of(hass, NUMBER_DOMAIN, BRIGHTNESS).state == STATE_UNAVAILABLE
+    assert state_of(hass, NUMBER_DOMAIN, TARGET).state == "23.5"
 
     sim.state.faults.clear()
     await next_cycle(hass, freezer)
-    assert state_of(hass, BRIGHTNESS).state == "70"
+    assert state_of(hass, NUMBER_DOMAIN, BRIGHTNESS).state == "70"
 
 
 def spec_of(**options: JsonValue) -> AttributeSpec:

@@ -1,8 +1,6 @@
 """The text platform: writable text attributes, against the simulator."""
 
-from datetime import timedelta
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.text import (
@@ -15,30 +13,37 @@ from homeassistant.components.text import (
     TextMode,
 )
 from homeassistant.const import (
-    ATTR_ENTITY_ID,
     EVENT_STATE_CHANGED,
     MAX_LENGTH_STATE_STATE,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
     Platform,
 )
-from homeassistant.core import Event, HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.thingscloud.api import JsonValue
-from custom_components.thingscloud.const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from custom_components.thingscloud.const import DOMAIN
 from simulator.state import AttributeModel
 from simulator.testing import RunningSimulator
+
+from .common import (
+    call_entity_service,
+    entity_id_of,
+    next_cycle,
+    reads,
+    set_up_platforms,
+    state_of,
+    states_of,
+    writes,
+)
 
 DISPLAY = "dev-lobby-led_attr_display_text"
 DISPLAY_MAX = 64  # the model's max_length
@@ -47,76 +52,16 @@ WELCOME = "欢迎光临 Welcome"
 
 
 @pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
 async def texts(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> MockConfigEntry:
     """The demo entry set up with the text platform only; time stands still."""
-    mock_config_entry.add_to_hass(hass)
-    with patch("custom_components.thingscloud.PLATFORMS", [Platform.TEXT]):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-    return mock_config_entry
-
-
-async def next_cycle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let the scan interval pass and wait for the refresh to finish."""
-    freezer.tick(timedelta(seconds=DEFAULT_SCAN_INTERVAL))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def entity_id_of(hass: HomeAssistant, unique_id: str) -> str:
-    """Return the entity id of the text with a unique_id."""
-    entity_id = er.async_get(hass).async_get_entity_id(TEXT_DOMAIN, DOMAIN, unique_id)
-    assert entity_id is not None, unique_id
-    return entity_id
-
-
-def state_of(hass: HomeAssistant, unique_id: str) -> State:
-    """Return the state of the text with a unique_id."""
-    state = hass.states.get(entity_id_of(hass, unique_id))
-    assert state is not None, unique_id
-    return state
-
-
-def states_of(events: list[Event[Any]], entity_id: str) -> list[str]:
-    """Return the states an entity went through."""
-    return [
-        event.data["new_state"].state for event in events if event.data["entity_id"] == entity_id
-    ]
+    return await set_up_platforms(hass, mock_config_entry, Platform.TEXT)
 
 
 async def set_text(hass: HomeAssistant, unique_id: str, value: str) -> None:
     """Set a text through the service."""
-    await hass.services.async_call(
-        TEXT_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: entity_id_of(hass, unique_id), ATTR_VALUE: value},
-        blocking=True,
-    )
-    await hass.async_block_till_done()
-
-
-def writes(sim: RunningSimulator) -> list[tuple[str, str, JsonValue]]:
-    """Return the attribute writes the simulator received: (method, path, body)."""
-    return [
-        (entry.method, entry.path, entry.json)
-        for entry in sim.state.log
-        if entry.route in ("control_attributes_post", "control_attributes_put")
-    ]
-
-
-def reads(sim: RunningSimulator, device_id: str) -> int:
-    """Return how often the simulator was asked for a device's attribute values."""
-    return sum(
-        f"/device/{device_id}/" in entry.path for entry in sim.state.requests("attributes_raw")
-    )
+    await call_entity_service(hass, TEXT_DOMAIN, SERVICE_SET_VALUE, unique_id, {ATTR_VALUE: value})
 
 
 async def test_text_entities(
@@ -133,12 +78,12 @@ async def test_text_entities(
 @pytest.mark.usefixtures("texts")
 async def test_text_shows_the_value_and_the_length_limits(hass: HomeAssistant) -> None:
     """The state is the attribute's text; the maximum length is the model's, else 255."""
-    display = state_of(hass, DISPLAY)
+    display = state_of(hass, TEXT_DOMAIN, DISPLAY)
     assert display.state == WELCOME
     assert display.attributes[ATTR_MIN] == 0
     assert display.attributes[ATTR_MAX] == DISPLAY_MAX
     assert display.attributes[ATTR_MODE] == TextMode.TEXT
-    note = state_of(hass, NOTE)
+    note = state_of(hass, TEXT_DOMAIN, NOTE)
     assert note.state == ""
     assert note.attributes[ATTR_MAX] == MAX_LENGTH_STATE_STATE
 
@@ -162,7 +107,7 @@ async def test_device_text_is_posted_then_refreshed(
     ]
     assert reads(sim, "dev-lobby-led") == 1
     assert sim.state.devices["dev-lobby-led"].attributes["display_text"].value == "今日特价 Sale"
-    assert states_of(events, entity_id_of(hass, DISPLAY)) == ["今日特价 Sale"]
+    assert states_of(events, entity_id_of(hass, TEXT_DOMAIN, DISPLAY)) == ["今日特价 Sale"]
 
 
 @pytest.mark.usefixtures("texts")
@@ -184,7 +129,9 @@ async def test_cloud_text_is_put_then_refreshed(hass: HomeAssistant, sim: Runnin
     assert sim.state.devices["dev-lobby-led"].attributes["note"].value == (
         "Clean the screen on Fridays"
     )
-    assert states_of(events, entity_id_of(hass, NOTE)) == ["Clean the screen on Fridays"]
+    assert states_of(events, entity_id_of(hass, TEXT_DOMAIN, NOTE)) == [
+        "Clean the screen on Fridays"
+    ]
 
 
 @pytest.mark.usefixtures("texts")
@@ -202,7 +149,7 @@ async def test_optimistic_state_then_the_cloud_value(
         ("POST", "/api/v1/control/device/dev-lobby-led/attributes", {"display_text": "Closed"})
     ]
     assert reads(sim, "dev-lobby-led") == 1
-    assert states_of(events, entity_id_of(hass, DISPLAY)) == ["Closed", WELCOME]
+    assert states_of(events, entity_id_of(hass, TEXT_DOMAIN, DISPLAY)) == ["Closed", WELCOME]
 
 
 @pytest.mark.usefixtures("texts")
@@ -228,8 +175,8 @@ async def test_failed_write_keeps_the_state(
         assert "too long" in raised.value.translation_placeholders["error"]
     assert sim.state.count("control_attributes_put") == 1
     assert sim.state.devices["dev-lobby-led"].attributes["note"].value == ""
-    assert states_of(events, entity_id_of(hass, NOTE)) == []
-    assert state_of(hass, NOTE).state == ""
+    assert states_of(events, entity_id_of(hass, TEXT_DOMAIN, NOTE)) == []
+    assert state_of(hass, TEXT_DOMAIN, NOTE).state == ""
 
 
 @pytest.mark.usefixtures("texts")
@@ -251,17 +198,17 @@ async def test_state_follows_the_cloud(
     """Other values show as text, a long one cut to the limit; a missing one is unknown."""
     sim.state.set_attributes("dev-lobby-led", {"display_text": 42})
     await next_cycle(hass, freezer)
-    assert state_of(hass, DISPLAY).state == "42"
+    assert state_of(hass, TEXT_DOMAIN, DISPLAY).state == "42"
 
     sim.state.set_attributes("dev-lobby-led", {"display_text": "长" * 300})
     await next_cycle(hass, freezer)
-    shown = state_of(hass, DISPLAY).state
+    shown = state_of(hass, TEXT_DOMAIN, DISPLAY).state
     assert len(shown) == DISPLAY_MAX
     assert shown.startswith("长" * (DISPLAY_MAX - 1))
 
     sim.state.set_attributes("dev-lobby-led", {"display_text": None})
     await next_cycle(hass, freezer)
-    assert state_of(hass, DISPLAY).state == STATE_UNKNOWN
+    assert state_of(hass, TEXT_DOMAIN, DISPLAY).state == STATE_UNKNOWN
 
 
 @pytest.mark.usefixtures("texts")
@@ -273,14 +220,14 @@ async def test_new_text_appears_and_texts_follow_their_device(
     models["footer"] = AttributeModel("footer", "页脚 Footer", "push", "string", {})
     sim.state.set_attributes("dev-lobby-led", {"footer": "Open 9-18"})
     await next_cycle(hass, freezer)
-    assert state_of(hass, "dev-lobby-led_attr_footer").state == "Open 9-18"
+    assert state_of(hass, TEXT_DOMAIN, "dev-lobby-led_attr_footer").state == "Open 9-18"
 
     sim.state.set_attributes("dev-lobby-led", {"footer": "Open 8-20"})
     sim.state.faults.set("http_error", "attributes_raw", status=503)
     await next_cycle(hass, freezer)
-    assert state_of(hass, "dev-lobby-led_attr_footer").state == STATE_UNAVAILABLE
-    assert state_of(hass, DISPLAY).state == STATE_UNAVAILABLE
+    assert state_of(hass, TEXT_DOMAIN, "dev-lobby-led_attr_footer").state == STATE_UNAVAILABLE
+    assert state_of(hass, TEXT_DOMAIN, DISPLAY).state == STATE_UNAVAILABLE
 
     sim.state.faults.clear()
     await next_cycle(hass, freezer)
-    assert state_of(hass, "dev-lobby-led_attr_footer").state == "Open 8-20"
+    assert state_of(hass, TEXT_DOMAIN, "dev-lobby-led_attr_footer").state == "Open 8-20"

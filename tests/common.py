@@ -1,0 +1,103 @@
+"""Helpers shared by the integration's tests: time, entities, states and simulator requests."""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import ATTR_ENTITY_ID, Platform
+from homeassistant.core import Event, HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.thingscloud.api import JsonValue
+from custom_components.thingscloud.const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from simulator.testing import RunningSimulator
+
+# The demo's timestamps are relative to "now": a fixed one keeps the snapshots stable.
+DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+async def set_up_platforms(
+    hass: HomeAssistant, entry: MockConfigEntry, *platforms: Platform
+) -> MockConfigEntry:
+    """Add an entry and set it up with the given platforms only."""
+    entry.add_to_hass(hass)
+    with patch("custom_components.thingscloud.PLATFORMS", list(platforms)):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    return entry
+
+
+async def next_cycle(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = DEFAULT_SCAN_INTERVAL
+) -> None:
+    """Let the scan interval pass and wait for the refresh to finish."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def entity_id_of(hass: HomeAssistant, domain: str, unique_id: str) -> str:
+    """Return the entity id of the entity of a platform with a unique_id."""
+    entity_id = er.async_get(hass).async_get_entity_id(domain, DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    return entity_id
+
+
+def state_of(hass: HomeAssistant, domain: str, unique_id: str) -> State:
+    """Return the state object of the entity of a platform with a unique_id."""
+    state = hass.states.get(entity_id_of(hass, domain, unique_id))
+    assert state is not None, unique_id
+    return state
+
+
+def value_of(hass: HomeAssistant, domain: str, unique_id: str) -> str:
+    """Return the state (the string) of the entity of a platform with a unique_id."""
+    return state_of(hass, domain, unique_id).state
+
+
+def states_of(events: list[Event[Any]], entity_id: str) -> list[str]:
+    """Return the states an entity went through."""
+    return [
+        event.data["new_state"].state for event in events if event.data["entity_id"] == entity_id
+    ]
+
+
+async def call_entity_service(
+    hass: HomeAssistant,
+    domain: str,
+    service: str,
+    unique_id: str,
+    data: Mapping[str, Any] | None = None,
+) -> None:
+    """Call an entity service on the entity with a unique_id and wait for it."""
+    await hass.services.async_call(
+        domain,
+        service,
+        {ATTR_ENTITY_ID: entity_id_of(hass, domain, unique_id), **(data or {})},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+
+def writes(sim: RunningSimulator) -> list[tuple[str, str, JsonValue]]:
+    """Return the attribute writes the simulator received: (method, path, body)."""
+    return [
+        (entry.method, entry.path, entry.json)
+        for entry in sim.state.log
+        if entry.route in ("control_attributes_post", "control_attributes_put")
+    ]
+
+
+def reads(sim: RunningSimulator, device_id: str) -> int:
+    """Return how often the simulator was asked for a device's attribute values."""
+    return sum(
+        f"/device/{device_id}/" in entry.path for entry in sim.state.requests("attributes_raw")
+    )
+
+
+def sent_commands(sim: RunningSimulator, device_id: str) -> list[tuple[str, JsonValue]]:
+    """Return the commands the simulator recorded for a device: (method, params)."""
+    return [(record.method, record.params) for record in sim.state.commands[device_id]]
