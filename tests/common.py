@@ -12,7 +12,12 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.thingscloud.api import JsonValue
-from custom_components.thingscloud.const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from custom_components.thingscloud.const import (
+    CONF_COMMANDS,
+    CONF_SCAN_INTERVAL,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+)
 from simulator.testing import RunningSimulator
 
 # The demo's timestamps are relative to "now": a fixed one keeps the snapshots stable.
@@ -20,10 +25,22 @@ DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
 async def set_up_platforms(
-    hass: HomeAssistant, entry: MockConfigEntry, *platforms: Platform
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    *platforms: Platform,
+    commands: list[Any] | None = None,
 ) -> MockConfigEntry:
-    """Add an entry and set it up with the given platforms only."""
-    entry.add_to_hass(hass)
+    """Set an entry up with the given platforms only; return it.
+
+    The entry is added first unless the test added it already (to prepare registry entries).
+    With `commands`, the options become the default scan interval and these command items.
+    """
+    if hass.config_entries.async_get_entry(entry.entry_id) is None:
+        entry.add_to_hass(hass)
+    if commands is not None:
+        hass.config_entries.async_update_entry(
+            entry, options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL, CONF_COMMANDS: commands}
+        )
     with patch("custom_components.thingscloud.PLATFORMS", list(platforms)):
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()

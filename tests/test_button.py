@@ -1,33 +1,33 @@
 """The button platform: command buttons of the options, against the simulator."""
 
-from datetime import timedelta
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
-from homeassistant.core import HomeAssistant, State
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.thingscloud.api import JsonValue
 from custom_components.thingscloud.const import (
-    CONF_COMMANDS,
-    CONF_SCAN_INTERVAL,
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
 )
 from simulator.state import Device
 from simulator.testing import RunningSimulator
+
+from .common import (
+    call_entity_service,
+    next_cycle,
+    sent_commands,
+    set_up_platforms,
+    state_of,
+)
 
 REBOOT_ID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 BEEP_ID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -75,62 +75,18 @@ BEEP_UID = f"dev-lobby-led_command_{BEEP_ID}"
 
 
 @pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
 async def buttons(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> MockConfigEntry:
     """The demo entry with command buttons, set up with the button platform only."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        options={
-            CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
-            CONF_COMMANDS: [REBOOT, BEEP, NEW, SWITCH],
-        },
+    return await set_up_platforms(
+        hass, mock_config_entry, Platform.BUTTON, commands=[REBOOT, BEEP, NEW, SWITCH]
     )
-    with patch("custom_components.thingscloud.PLATFORMS", [Platform.BUTTON]):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-    return mock_config_entry
-
-
-async def next_cycle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let the scan interval pass and wait for the refresh to finish."""
-    freezer.tick(timedelta(seconds=DEFAULT_SCAN_INTERVAL))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def entity_id_of(hass: HomeAssistant, unique_id: str) -> str:
-    """Return the entity id of the button with a unique_id."""
-    entity_id = er.async_get(hass).async_get_entity_id(BUTTON_DOMAIN, DOMAIN, unique_id)
-    assert entity_id is not None, unique_id
-    return entity_id
-
-
-def state_of(hass: HomeAssistant, unique_id: str) -> State:
-    """Return the state of the button with a unique_id."""
-    state = hass.states.get(entity_id_of(hass, unique_id))
-    assert state is not None, unique_id
-    return state
 
 
 async def press(hass: HomeAssistant, unique_id: str) -> None:
     """Press a button through the service."""
-    await hass.services.async_call(
-        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id_of(hass, unique_id)}, blocking=True
-    )
-    await hass.async_block_till_done()
-
-
-def sent_commands(sim: RunningSimulator, device_id: str) -> list[tuple[str, JsonValue]]:
-    """Return the commands the simulator recorded for a device: (method, params)."""
-    return [(record.method, record.params) for record in sim.state.commands[device_id]]
+    await call_entity_service(hass, BUTTON_DOMAIN, SERVICE_PRESS, unique_id)
 
 
 async def test_button_entities(
@@ -152,7 +108,7 @@ async def test_button_entities(
 @pytest.mark.usefixtures("buttons")
 async def test_press_sends_the_command(hass: HomeAssistant, sim: RunningSimulator) -> None:
     """Pressing sends the configured method and params to the device."""
-    state = state_of(hass, REBOOT_UID)
+    state = state_of(hass, BUTTON_DOMAIN, REBOOT_UID)
     assert state.state == STATE_UNKNOWN
     assert state.name is not None
     assert state.name.endswith("Reboot")
@@ -170,7 +126,7 @@ async def test_press_sends_the_command(hass: HomeAssistant, sim: RunningSimulato
     assert sent_commands(sim, "dev-gateway") == [
         ("reboot", {"delay": 5, "reason": "home assistant"})
     ]
-    assert state_of(hass, REBOOT_UID).state != STATE_UNKNOWN  # the time of the press
+    assert state_of(hass, BUTTON_DOMAIN, REBOOT_UID).state != STATE_UNKNOWN  # the time of the press
 
     await press(hass, BEEP_UID)
     assert sent_commands(sim, "dev-lobby-led") == [("beep", {})]
@@ -215,18 +171,18 @@ async def test_buttons_follow_their_device(
     sim.state.set_attributes("dev-gateway", {"cpu_load": 40.0})
     sim.state.faults.set("http_error", "attributes_raw", status=503)
     await next_cycle(hass, freezer)
-    assert state_of(hass, REBOOT_UID).state == STATE_UNAVAILABLE
-    assert state_of(hass, BEEP_UID).state == STATE_UNKNOWN
+    assert state_of(hass, BUTTON_DOMAIN, REBOOT_UID).state == STATE_UNAVAILABLE
+    assert state_of(hass, BUTTON_DOMAIN, BEEP_UID).state == STATE_UNKNOWN
 
     sim.state.faults.clear()
     await next_cycle(hass, freezer)
-    assert state_of(hass, REBOOT_UID).state == STATE_UNKNOWN
+    assert state_of(hass, BUTTON_DOMAIN, REBOOT_UID).state == STATE_UNKNOWN
 
     sim.state.add_device(Device("dev-gateway-2", "二号网关 Gateway 2", "dt-gateway", online=True))
     sim.state.set_attributes("dev-gateway-2", {"cpu_load": 3.0})
     await next_cycle(hass, freezer)
     new_uid = f"dev-gateway-2_command_{NEW_ID}"
-    assert state_of(hass, new_uid).state == STATE_UNKNOWN
+    assert state_of(hass, BUTTON_DOMAIN, new_uid).state == STATE_UNKNOWN
     await press(hass, new_uid)
     assert sent_commands(sim, "dev-gateway-2") == [("pair", {"seconds": 60})]
 
@@ -242,13 +198,7 @@ async def test_removed_buttons_leave_the_registry(
     gone = entity_registry.async_get_or_create(
         BUTTON_DOMAIN, DOMAIN, f"dev-lobby-led_command_{BEEP_ID}", config_entry=mock_config_entry
     )
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL, CONF_COMMANDS: [REBOOT]},
-    )
-    with patch("custom_components.thingscloud.PLATFORMS", [Platform.BUTTON]):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
+    await set_up_platforms(hass, mock_config_entry, Platform.BUTTON, commands=[REBOOT])
 
     assert entity_registry.async_get(gone.entity_id) is None
-    assert state_of(hass, REBOOT_UID).state == STATE_UNKNOWN
+    assert state_of(hass, BUTTON_DOMAIN, REBOOT_UID).state == STATE_UNKNOWN

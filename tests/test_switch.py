@@ -1,16 +1,13 @@
 """The switch platform: writable boolean attributes and command switches, against the simulator."""
 
-from datetime import timedelta
 import logging
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import (
     ATTR_ASSUMED_STATE,
-    ATTR_ENTITY_ID,
     EVENT_STATE_CHANGED,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
@@ -20,31 +17,38 @@ from homeassistant.const import (
     STATE_UNKNOWN,
     Platform,
 )
-from homeassistant.core import Event, HomeAssistant, State
+from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
     mock_restore_cache,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.thingscloud.api import JsonValue
 from custom_components.thingscloud.const import (
-    CONF_COMMANDS,
-    CONF_SCAN_INTERVAL,
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
 )
 from custom_components.thingscloud.entity import command_configs
 from custom_components.thingscloud.switch import truthiness
 from simulator.state import AttributeModel, Device
 from simulator.testing import RunningSimulator
+
+from .common import (
+    call_entity_service,
+    entity_id_of,
+    next_cycle,
+    reads,
+    sent_commands,
+    set_up_platforms,
+    state_of,
+    states_of,
+    writes,
+)
 
 BOOST_ID = "0123456789abcdef0123456789abcdef"
 POWER_ID = "11111111111111111111111111111111"
@@ -103,12 +107,6 @@ COMMANDS = [BOOST, POWER, LOAD, NEW_PLUG]
 
 
 @pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
 def commands() -> list[Any]:
     """The command items of the entry's options."""
     return COMMANDS
@@ -125,72 +123,12 @@ async def switches(
 
     Time stands still from the start: polls happen only when a test lets time pass.
     """
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL, CONF_COMMANDS: commands},
-    )
-    with patch("custom_components.thingscloud.PLATFORMS", [Platform.SWITCH]):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-    return mock_config_entry
-
-
-async def next_cycle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let the scan interval pass and wait for the refresh to finish."""
-    freezer.tick(timedelta(seconds=DEFAULT_SCAN_INTERVAL))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def entity_id_of(hass: HomeAssistant, unique_id: str) -> str:
-    """Return the entity id of the switch with a unique_id."""
-    entity_id = er.async_get(hass).async_get_entity_id(SWITCH_DOMAIN, DOMAIN, unique_id)
-    assert entity_id is not None, unique_id
-    return entity_id
-
-
-def state_of(hass: HomeAssistant, unique_id: str) -> State:
-    """Return the state of the switch with a unique_id."""
-    state = hass.states.get(entity_id_of(hass, unique_id))
-    assert state is not None, unique_id
-    return state
-
-
-def states_of(events: list[Event[Any]], entity_id: str) -> list[str]:
-    """Return the states an entity went through."""
-    return [
-        event.data["new_state"].state for event in events if event.data["entity_id"] == entity_id
-    ]
+    return await set_up_platforms(hass, mock_config_entry, Platform.SWITCH, commands=commands)
 
 
 async def switch(hass: HomeAssistant, service: str, unique_id: str) -> None:
     """Turn a switch on or off through the service."""
-    await hass.services.async_call(
-        SWITCH_DOMAIN, service, {ATTR_ENTITY_ID: entity_id_of(hass, unique_id)}, blocking=True
-    )
-    await hass.async_block_till_done()
-
-
-def writes(sim: RunningSimulator) -> list[tuple[str, str, JsonValue]]:
-    """Return the attribute writes the simulator received: (method, path, body)."""
-    return [
-        (entry.method, entry.path, entry.json)
-        for entry in sim.state.log
-        if entry.route in ("control_attributes_post", "control_attributes_put")
-    ]
-
-
-def reads(sim: RunningSimulator, device_id: str) -> int:
-    """Return how often the simulator was asked for a device's attribute values."""
-    return sum(
-        f"/device/{device_id}/" in entry.path for entry in sim.state.requests("attributes_raw")
-    )
-
-
-def sent_commands(sim: RunningSimulator, device_id: str) -> list[tuple[str, JsonValue]]:
-    """Return the commands the simulator recorded for a device: (method, params)."""
-    return [(record.method, record.params) for record in sim.state.commands[device_id]]
+    await call_entity_service(hass, SWITCH_DOMAIN, service, unique_id)
 
 
 async def test_switch_entities(
@@ -213,7 +151,7 @@ async def test_device_attribute_is_posted_then_refreshed(
 ) -> None:
     """A device attribute is written with POST; the refresh reads the device's report."""
     unique_id = "dev-plug-tv_attr_relay"
-    assert state_of(hass, unique_id).state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
     sim.state.clear_log()
 
@@ -224,7 +162,7 @@ async def test_device_attribute_is_posted_then_refreshed(
     ]
     assert reads(sim, "dev-plug-tv") == 1  # the refresh after the write
     assert sim.state.devices["dev-plug-tv"].attributes["relay"].value is False
-    assert states_of(events, entity_id_of(hass, unique_id)) == [STATE_OFF]
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, unique_id)) == [STATE_OFF]
 
     await switch(hass, SERVICE_TURN_ON, unique_id)
     assert writes(sim)[-1] == (
@@ -232,7 +170,7 @@ async def test_device_attribute_is_posted_then_refreshed(
         "/api/v1/control/device/dev-plug-tv/attributes",
         {"relay": True},
     )
-    assert state_of(hass, unique_id).state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON
 
 
 @pytest.mark.usefixtures("switches")
@@ -242,7 +180,7 @@ async def test_optimistic_state_then_the_cloud_value(
     """An offline device does not apply the write: off at once, on again after the refresh."""
     unique_id = "dev-lobby-led_attr_scroll"
     sim.state.devices["dev-lobby-led"].online = False
-    assert state_of(hass, unique_id).state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
     sim.state.clear_log()
 
@@ -253,7 +191,7 @@ async def test_optimistic_state_then_the_cloud_value(
     ]
     assert [record.applied for record in sim.state.writes["dev-lobby-led"]] == [False]
     assert reads(sim, "dev-lobby-led") == 1
-    assert states_of(events, entity_id_of(hass, unique_id)) == [STATE_OFF, STATE_ON]
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, unique_id)) == [STATE_OFF, STATE_ON]
 
 
 @pytest.mark.usefixtures("switches")
@@ -265,7 +203,7 @@ async def test_cloud_attribute_is_put(
     hass: HomeAssistant, sim: RunningSimulator, unique_id: str, identifier: str
 ) -> None:
     """A cloud attribute is written with PUT and read back by the refresh."""
-    assert state_of(hass, unique_id).state == STATE_OFF
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_OFF
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
     sim.state.clear_log()
 
@@ -276,7 +214,7 @@ async def test_cloud_attribute_is_put(
     ]
     assert reads(sim, "dev-thermostat") == 1
     assert sim.state.devices["dev-thermostat"].attributes[identifier].value is True
-    assert states_of(events, entity_id_of(hass, unique_id)) == [STATE_ON]
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, unique_id)) == [STATE_ON]
 
 
 @pytest.mark.usefixtures("switches")
@@ -303,8 +241,8 @@ async def test_failed_write_keeps_the_state(
         assert "relay busy" in raised.value.translation_placeholders["error"]
     assert sim.state.count("control_attributes_post") == 1
     assert sim.state.devices["dev-plug-tv"].attributes["relay"].value is True
-    assert states_of(events, entity_id_of(hass, unique_id)) == []
-    assert state_of(hass, unique_id).state == STATE_ON
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, unique_id)) == []
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON
 
 
 @pytest.mark.usefixtures("switches")
@@ -314,12 +252,12 @@ async def test_state_follows_the_cloud_and_on_off_texts(
     """The state is the attribute's value; the model's on/off texts count; others are unknown."""
     sim.state.set_attributes("dev-plug-tv", {"relay": "关", "child_lock": "锁定"})
     await next_cycle(hass, freezer)
-    assert state_of(hass, "dev-plug-tv_attr_relay").state == STATE_OFF
-    assert state_of(hass, "dev-plug-tv_attr_child_lock").state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, "dev-plug-tv_attr_relay").state == STATE_OFF
+    assert state_of(hass, SWITCH_DOMAIN, "dev-plug-tv_attr_child_lock").state == STATE_ON
 
     sim.state.set_attributes("dev-plug-tv", {"relay": "half"})
     await next_cycle(hass, freezer)
-    assert state_of(hass, "dev-plug-tv_attr_relay").state == STATE_UNKNOWN
+    assert state_of(hass, SWITCH_DOMAIN, "dev-plug-tv_attr_relay").state == STATE_UNKNOWN
 
 
 @pytest.mark.usefixtures("switches")
@@ -334,9 +272,11 @@ async def test_new_attributes_and_devices_appear_without_reload(
     sim.state.set_attributes("dev-plug-new", {"relay": False})
     await next_cycle(hass, freezer)
 
-    assert state_of(hass, "dev-plug-tv_attr_usb").state == STATE_ON
-    assert state_of(hass, "dev-plug-new_attr_relay").state == STATE_OFF
-    assert state_of(hass, f"dev-plug-new_command_{NEW_PLUG_ID}").state == STATE_UNKNOWN
+    assert state_of(hass, SWITCH_DOMAIN, "dev-plug-tv_attr_usb").state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, "dev-plug-new_attr_relay").state == STATE_OFF
+    assert (
+        state_of(hass, SWITCH_DOMAIN, f"dev-plug-new_command_{NEW_PLUG_ID}").state == STATE_UNKNOWN
+    )
 
     await switch(hass, SERVICE_TURN_ON, f"dev-plug-new_command_{NEW_PLUG_ID}")
     assert sent_commands(sim, "dev-plug-new") == [("night", {})]
@@ -351,7 +291,7 @@ async def test_assumed_command_switch_sends_on_and_off(
 ) -> None:
     """Without a state attribute: on/off send their commands; the state is the last one sent."""
     unique_id = f"dev-plug-tv_command_{BOOST_ID}"
-    state = state_of(hass, unique_id)
+    state = state_of(hass, SWITCH_DOMAIN, unique_id)
     assert state.state == STATE_UNKNOWN
     assert state.attributes[ATTR_ASSUMED_STATE] is True
     assert state.name.endswith("Boost")
@@ -366,11 +306,11 @@ async def test_assumed_command_switch_sends_on_and_off(
             {"method": "boost", "params": {"minutes": 30, "level": "high"}},
         )
     ]
-    assert state_of(hass, unique_id).state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON
 
     await switch(hass, SERVICE_TURN_OFF, unique_id)
     assert sent_commands(sim, "dev-plug-tv")[-1] == ("boost_stop", {})
-    assert state_of(hass, unique_id).state == STATE_OFF
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_OFF
 
 
 @pytest.mark.usefixtures("switches")
@@ -379,7 +319,7 @@ async def test_command_switch_with_a_boolean_state_attribute(
 ) -> None:
     """With a state attribute: the commands are sent, the device's report is the state."""
     unique_id = f"dev-plug-tv_command_{POWER_ID}"
-    state = state_of(hass, unique_id)
+    state = state_of(hass, SWITCH_DOMAIN, unique_id)
     assert state.state == STATE_ON
     assert ATTR_ASSUMED_STATE not in state.attributes
     sim.state.clear_log()
@@ -388,11 +328,11 @@ async def test_command_switch_with_a_boolean_state_attribute(
     assert sent_commands(sim, "dev-plug-tv") == [("relay_set", {"on": False})]
     # The attribute is re-read at once; the device has not reported yet.
     assert reads(sim, "dev-plug-tv") == 1
-    assert state_of(hass, unique_id).state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON
 
     sim.state.set_attributes("dev-plug-tv", {"relay": "关"})  # the model's off text
     await next_cycle(hass, freezer)
-    assert state_of(hass, unique_id).state == STATE_OFF
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_OFF
 
     await switch(hass, SERVICE_TURN_ON, unique_id)
     assert sent_commands(sim, "dev-plug-tv")[-1] == ("relay_set", {"on": True})
@@ -404,16 +344,16 @@ async def test_command_switch_with_a_plain_state_attribute(
 ) -> None:
     """A non-boolean state attribute is read by truthiness; a missing one is unknown."""
     unique_id = f"dev-plug-tv_command_{LOAD_ID}"
-    assert state_of(hass, unique_id).state == STATE_ON  # power 86.5
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON  # power 86.5
 
     sim.state.set_attributes("dev-plug-tv", {"power": 0})
     await next_cycle(hass, freezer)
-    assert state_of(hass, unique_id).state == STATE_OFF
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_OFF
 
     sim.state.remove_attributes("dev-plug-tv", ["power"])
     sim.state.set_attributes("dev-plug-tv", {"voltage": 230.0})
     await next_cycle(hass, freezer)
-    assert state_of(hass, unique_id).state == STATE_UNKNOWN
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_UNKNOWN
 
 
 @pytest.mark.parametrize(
@@ -473,8 +413,8 @@ async def test_failed_command_keeps_the_state(
     if kind == "result_false":
         assert "device busy" in placeholders["error"]
     assert sent_commands(sim, "dev-plug-tv") == []
-    assert states_of(events, entity_id_of(hass, unique_id)) == []
-    assert state_of(hass, unique_id).state == STATE_UNKNOWN
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, unique_id)) == []
+    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_UNKNOWN
 
 
 @pytest.mark.usefixtures("switches")
@@ -506,18 +446,20 @@ async def test_switches_follow_the_availability_of_their_device(
     sim.state.set_attributes("dev-plug-tv", {"power": 50.0})
     sim.state.faults.set("http_error", "attributes_raw", status=503)
     await next_cycle(hass, freezer)
-    assert [state_of(hass, unique_id).state for unique_id in unique_ids] == [STATE_UNAVAILABLE] * 3
-    assert state_of(hass, "dev-thermostat_attr_eco").state == STATE_OFF
+    assert [state_of(hass, SWITCH_DOMAIN, unique_id).state for unique_id in unique_ids] == [
+        STATE_UNAVAILABLE
+    ] * 3
+    assert state_of(hass, SWITCH_DOMAIN, "dev-thermostat_attr_eco").state == STATE_OFF
 
     sim.state.faults.clear()
     await next_cycle(hass, freezer)
-    assert [state_of(hass, unique_id).state for unique_id in unique_ids] == [
+    assert [state_of(hass, SWITCH_DOMAIN, unique_id).state for unique_id in unique_ids] == [
         STATE_ON,
         STATE_UNKNOWN,
         STATE_ON,
     ]
 
-    entity_ids = [entity_id_of(hass, unique_id) for unique_id in unique_ids]
+    entity_ids = [entity_id_of(hass, SWITCH_DOMAIN, unique_id) for unique_id in unique_ids]
     sim.state.delete_device("dev-plug-tv")
     await next_cycle(hass, freezer)
     registry = er.async_get(hass)
@@ -543,13 +485,7 @@ async def test_assumed_state_is_restored(
             config_entry=mock_config_entry,
         )
     mock_restore_cache(hass, [State("switch.boost", STATE_ON), State("switch.power", STATE_OFF)])
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL, CONF_COMMANDS: [BOOST, POWER]},
-    )
-    with patch("custom_components.thingscloud.PLATFORMS", [Platform.SWITCH]):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
+    await set_up_platforms(hass, mock_config_entry, Platform.SWITCH, commands=[BOOST, POWER])
 
     boost = hass.states.get("switch.boost")
     assert boost is not None
@@ -582,18 +518,12 @@ async def test_removed_commands_leave_the_registry(
         "dev-plug-tv_command_eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
         config_entry=mock_config_entry,
     )
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL, CONF_COMMANDS: [BOOST]},
-    )
-    with patch("custom_components.thingscloud.PLATFORMS", [Platform.SWITCH]):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
+    await set_up_platforms(hass, mock_config_entry, Platform.SWITCH, commands=[BOOST])
 
     assert entity_registry.async_get(gone.entity_id) is None
     assert entity_registry.async_get(kept_attribute.entity_id) is not None
     assert entity_registry.async_get(kept_button.entity_id) is not None
-    assert state_of(hass, f"dev-plug-tv_command_{BOOST_ID}").state == STATE_UNKNOWN
+    assert state_of(hass, SWITCH_DOMAIN, f"dev-plug-tv_command_{BOOST_ID}").state == STATE_UNKNOWN
 
 
 @pytest.mark.parametrize(
