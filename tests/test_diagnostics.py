@@ -1,7 +1,5 @@
 """Diagnostics: the raw API objects the vocabulary needs, without any secret."""
 
-from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
 import json
 
 from homeassistant.core import HomeAssistant
@@ -12,7 +10,6 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
     get_diagnostics_for_device,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
@@ -23,11 +20,10 @@ from simulator.scenarios import (
     DEMO_APP_ID,
     DEMO_PASSWORD,
     DEMO_SECRET_KEY,
-    demo_state,
 )
-from simulator.testing import RunningSimulator, start_simulator
+from simulator.testing import RunningSimulator
 
-DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+from .common import DEMO_NOW
 
 
 @pytest.fixture(autouse=True)
@@ -36,17 +32,9 @@ def loopback_sockets(socket_enabled: None) -> None:
 
 
 @pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
-async def sim() -> AsyncGenerator[RunningSimulator]:
-    """The demo project with timestamps relative to a fixed moment."""
-    running = await start_simulator(demo_state(now=DEMO_NOW.timestamp()))
-    yield running
-    await running.close()
+def demo_now() -> float:
+    """The demo's timestamps are relative to a fixed moment: the snapshots stay stable."""
+    return DEMO_NOW.timestamp()
 
 
 def secrets_of(sim: RunningSimulator) -> list[str]:

@@ -1,8 +1,6 @@
 """The sensor platform: entity table snapshot and state updates."""
 
-from collections.abc import AsyncGenerator
-from datetime import UTC, datetime, timedelta
-from unittest.mock import patch
+from datetime import UTC, datetime
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNKNOWN, Platform
@@ -11,18 +9,19 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.thingscloud.const import DEFAULT_SCAN_INTERVAL, DOMAIN
-from simulator.scenarios import demo_state
-from simulator.testing import RunningSimulator, start_simulator
+from custom_components.thingscloud.const import DOMAIN
+from simulator.testing import RunningSimulator
 
-# The demo's timestamps are relative to "now": a fixed one keeps the snapshot stable.
-DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+from .common import (
+    DEMO_NOW,
+    next_cycle,
+    set_up_platforms,
+    value_of,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -31,43 +30,15 @@ def loopback_sockets(socket_enabled: None) -> None:
 
 
 @pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots with Home Assistant's serializer, in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
-async def sim() -> AsyncGenerator[RunningSimulator]:
-    """The demo project with timestamps relative to a fixed moment."""
-    running = await start_simulator(demo_state(now=DEMO_NOW.timestamp()))
-    yield running
-    await running.close()
+def demo_now() -> float:
+    """The demo's timestamps are relative to a fixed moment: the snapshots stay stable."""
+    return DEMO_NOW.timestamp()
 
 
 @pytest.fixture
 async def sensors(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> MockConfigEntry:
     """The demo entry set up with the sensor platform only."""
-    mock_config_entry.add_to_hass(hass)
-    with patch("custom_components.thingscloud.PLATFORMS", [Platform.SENSOR]):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-    return mock_config_entry
-
-
-async def next_cycle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let the scan interval pass and wait for the refresh to finish."""
-    freezer.tick(timedelta(seconds=DEFAULT_SCAN_INTERVAL))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def state_of(hass: HomeAssistant, unique_id: str) -> str:
-    """Return the state of the sensor with a unique_id."""
-    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, unique_id)
-    assert entity_id is not None, unique_id
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state.state
+    return await set_up_platforms(hass, mock_config_entry, Platform.SENSOR)
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -89,15 +60,15 @@ async def test_project_statistics_follow_the_cloud(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The statistics sensors show the latest devices_stat / devices_alarm_stat."""
-    assert state_of(hass, "proj-demo_online_device_total") == "7"
+    assert value_of(hass, Platform.SENSOR, "proj-demo_online_device_total") == "7"
     sim.state.set_online("dev-bedroom-th", True)
     sim.state.set_alarm("dev-plug-tv", 3, {"rule": "overload"})
     await next_cycle(hass, freezer)
-    assert state_of(hass, "proj-demo_online_device_total") == "8"
-    assert state_of(hass, "proj-demo_offline_device_total") == "1"
-    assert state_of(hass, "proj-demo_alarm_3_total") == "1"
-    assert state_of(hass, "proj-demo_alarm_device_total") == "2"
-    assert state_of(hass, "proj-demo_normal_total") == "7"
+    assert value_of(hass, Platform.SENSOR, "proj-demo_online_device_total") == "8"
+    assert value_of(hass, Platform.SENSOR, "proj-demo_offline_device_total") == "1"
+    assert value_of(hass, Platform.SENSOR, "proj-demo_alarm_3_total") == "1"
+    assert value_of(hass, Platform.SENSOR, "proj-demo_alarm_device_total") == "2"
+    assert value_of(hass, Platform.SENSOR, "proj-demo_normal_total") == "7"
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -115,9 +86,12 @@ async def test_last_activity_and_values_follow_the_device(
         ts=int(reported.timestamp() * 1000),
     )
     await next_cycle(hass, freezer)
-    assert state_of(hass, "dev-office-aq_last_active") == reported.isoformat()
-    assert state_of(hass, "dev-office-aq_attr_co2") == "1234"
-    assert state_of(hass, "dev-office-aq_attr_air_level") == "重度污染 Heavy pollution"
+    assert value_of(hass, Platform.SENSOR, "dev-office-aq_last_active") == reported.isoformat()
+    assert value_of(hass, Platform.SENSOR, "dev-office-aq_attr_co2") == "1234"
+    assert (
+        value_of(hass, Platform.SENSOR, "dev-office-aq_attr_air_level")
+        == "重度污染 Heavy pollution"
+    )
 
 
 async def test_values_that_do_not_fit_are_unknown(
@@ -129,8 +103,8 @@ async def test_values_that_do_not_fit_are_unknown(
     """An enum value outside the options and a non-numeric number are unknown, not errors."""
     sim.state.set_attributes("dev-office-aq", {"air_level": 9, "co2": "n/a"})
     await next_cycle(hass, freezer)
-    assert state_of(hass, "dev-office-aq_attr_air_level") == STATE_UNKNOWN
-    assert state_of(hass, "dev-office-aq_attr_co2") == STATE_UNKNOWN
+    assert value_of(hass, Platform.SENSOR, "dev-office-aq_attr_air_level") == STATE_UNKNOWN
+    assert value_of(hass, Platform.SENSOR, "dev-office-aq_attr_co2") == STATE_UNKNOWN
 
 
 async def test_complex_value_keeps_the_full_value_as_attribute(
