@@ -18,6 +18,7 @@ from custom_components.thingscloud.const import (
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
 )
+from custom_components.thingscloud.coordinator import ThingsCloudCoordinator
 from simulator.testing import RunningSimulator
 
 # The demo's timestamps are relative to "now": a fixed one keeps the snapshots stable.
@@ -45,6 +46,13 @@ async def set_up_platforms(
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
     return entry
+
+
+def coordinator_of(entry: MockConfigEntry) -> ThingsCloudCoordinator:
+    """Return the coordinator of a set-up entry."""
+    coordinator = entry.runtime_data
+    assert isinstance(coordinator, ThingsCloudCoordinator)
+    return coordinator
 
 
 async def next_cycle(

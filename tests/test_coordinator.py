@@ -1,6 +1,5 @@
 """The coordinator against the simulated demo project: requests, failures, dynamics, events."""
 
-from datetime import timedelta
 import logging
 from typing import Any
 from unittest.mock import patch
@@ -20,7 +19,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.thingscloud.api import JsonObject, ThingsCloudConnectionError
@@ -32,10 +30,11 @@ from custom_components.thingscloud.const import (
     DOMAIN,
     EVENT_ALARM,
 )
-from custom_components.thingscloud.coordinator import ThingsCloudCoordinator
 from custom_components.thingscloud.entity import ThingsCloudEntity
 from simulator.state import Device
 from simulator.testing import RunningSimulator
+
+from .common import coordinator_of, entity_id_of, next_cycle, value_of
 
 # Devices of the demo whose `active` has no usable timestamp: their values are read every cycle.
 NEVER_ACTIVE = {"dev-spare-plug"}
@@ -57,29 +56,6 @@ def loopback_sockets(socket_enabled: None) -> None:
     """Allow sockets: the integration talks to the simulator on 127.0.0.1."""
 
 
-async def next_cycle(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = DEFAULT_SCAN_INTERVAL
-) -> None:
-    """Let the scan interval pass and wait for the refresh to finish."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str:
-    """Return the entity id of a unique_id."""
-    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
-    assert found is not None, unique_id
-    return found
-
-
-def state_of(hass: HomeAssistant, platform: str, unique_id: str) -> str:
-    """Return the state of the entity with a unique_id."""
-    state = hass.states.get(entity_id(hass, platform, unique_id))
-    assert state is not None, unique_id
-    return state.state
-
-
 def attribute_requests(sim: RunningSimulator, route: str) -> list[str]:
     """Return the device ids of the requests of a per-device route, sorted."""
     return sorted(entry.path.split("/")[4] for entry in sim.state.requests(route))
@@ -92,12 +68,6 @@ def ha_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
     return dr.async_get(hass).async_get_device_by_identifier(
         (DOMAIN, identifier), entries[0].entry_id
     )
-
-
-def coordinator_of(entry: MockConfigEntry) -> ThingsCloudCoordinator:
-    coordinator = entry.runtime_data
-    assert isinstance(coordinator, ThingsCloudCoordinator)
-    return coordinator
 
 
 # --------------------------------------------------------------------------- requests
@@ -142,7 +112,7 @@ async def test_steady_cycle_costs_pages_plus_two_plus_changes(
         "attributes_raw": 1 + len(NEVER_ACTIVE),
     }
     assert attribute_requests(sim, "attributes_raw") == sorted({"dev-living-th", *NEVER_ACTIVE})
-    assert state_of(hass, "sensor", "dev-living-th_attr_temperature") == "25.5"
+    assert value_of(hass, "sensor", "dev-living-th_attr_temperature") == "25.5"
 
 
 async def test_every_page_of_the_device_list_is_read(
@@ -181,7 +151,7 @@ async def test_unchanged_entities_are_not_written(
     await next_cycle(hass, freezer)
     # (The device's last activity moved too; its sensor is disabled by default.)
     assert [event.data["entity_id"] for event in changed] == [
-        entity_id(hass, "sensor", "dev-living-th_attr_temperature")
+        entity_id_of(hass, "sensor", "dev-living-th_attr_temperature")
     ]
     assert reported == []
 
@@ -211,7 +181,7 @@ async def test_only_the_changed_device_entities_are_called(
         sim.state.set_attributes("dev-plug-tv", {"power": 12.5})
         await next_cycle(hass, freezer)
         assert set(calls) == {"dev-plug-tv"}
-        assert state_of(hass, "sensor", "dev-plug-tv_attr_power") == "12.5"
+        assert value_of(hass, "sensor", "dev-plug-tv_attr_power") == "12.5"
 
         # A failed cycle reaches every entity (they become unavailable), and so does recovery.
         calls.clear()
@@ -321,14 +291,14 @@ async def test_global_fault_makes_everything_unavailable_then_recovers(
         ("sensor", "dev-living-th_attr_temperature"),
         ("binary_sensor", "dev-front-door_alarm"),
     ):
-        assert state_of(hass, platform, unique_id) == STATE_UNAVAILABLE
+        assert value_of(hass, platform, unique_id) == STATE_UNAVAILABLE
 
     sim.state.faults.clear()
     await next_cycle(hass, freezer)
     assert coordinator.last_update_success
-    assert state_of(hass, "sensor", "proj-demo_device_total") == "9"
-    assert state_of(hass, "sensor", "dev-living-th_attr_temperature") == "23.6"
-    assert state_of(hass, "binary_sensor", "dev-front-door_alarm") == STATE_ON
+    assert value_of(hass, "sensor", "proj-demo_device_total") == "9"
+    assert value_of(hass, "sensor", "dev-living-th_attr_temperature") == "23.6"
+    assert value_of(hass, "binary_sensor", "dev-front-door_alarm") == STATE_ON
 
 
 async def test_rate_limit_retries_after_the_given_delay(
@@ -379,10 +349,10 @@ async def test_one_failing_device_only_makes_its_entities_unavailable(
     snapshot = coordinator.data.devices["dev-living-th"]
     assert not snapshot.available
     assert snapshot.values["temperature"] == 23.6
-    assert state_of(hass, "sensor", "dev-living-th_attr_temperature") == STATE_UNAVAILABLE
-    assert state_of(hass, "binary_sensor", "dev-living-th_online") == STATE_UNAVAILABLE
-    assert state_of(hass, "sensor", "dev-plug-tv_attr_power") == "99.5"
-    assert state_of(hass, "sensor", "proj-demo_device_total") == "9"
+    assert value_of(hass, "sensor", "dev-living-th_attr_temperature") == STATE_UNAVAILABLE
+    assert value_of(hass, "binary_sensor", "dev-living-th_online") == STATE_UNAVAILABLE
+    assert value_of(hass, "sensor", "dev-plug-tv_attr_power") == "99.5"
+    assert value_of(hass, "sensor", "proj-demo_device_total") == "9"
 
     # Still failing and unchanged: the same unavailable snapshot is kept.
     with patch.object(coordinator.client, "get_device_attributes_raw", side_effect=failing):
@@ -393,7 +363,7 @@ async def test_one_failing_device_only_makes_its_entities_unavailable(
     sim.state.clear_log()
     await next_cycle(hass, freezer)
     assert "dev-living-th" in attribute_requests(sim, "attributes_raw")
-    assert state_of(hass, "sensor", "dev-living-th_attr_temperature") == "30.0"
+    assert value_of(hass, "sensor", "dev-living-th_attr_temperature") == "30.0"
 
     info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert info.count("ThingsCloud device dev-living-th is unavailable: device read failed") == 1
@@ -411,12 +381,12 @@ async def test_simulated_attributes_raw_fault_spares_the_other_devices(
     sim.state.faults.set("http_error", "attributes_raw", status=503)
     await next_cycle(hass, freezer)
 
-    assert state_of(hass, "sensor", "dev-office-aq_attr_co2") == STATE_UNAVAILABLE
-    assert state_of(hass, "sensor", "dev-living-th_attr_temperature") == "23.6"
+    assert value_of(hass, "sensor", "dev-office-aq_attr_co2") == STATE_UNAVAILABLE
+    assert value_of(hass, "sensor", "dev-living-th_attr_temperature") == "23.6"
 
     sim.state.faults.clear()
     await next_cycle(hass, freezer)
-    assert state_of(hass, "sensor", "dev-office-aq_attr_co2") == "900"
+    assert value_of(hass, "sensor", "dev-office-aq_attr_co2") == "900"
 
 
 async def test_new_device_failing_its_first_read_is_retried(
@@ -434,14 +404,14 @@ async def test_new_device_failing_its_first_read_is_retried(
     snapshot = coordinator.data.devices["dev-new-th"]
     assert not snapshot.available
     assert snapshot.attributes == {}
-    assert state_of(hass, "binary_sensor", "dev-new-th_online") == STATE_UNAVAILABLE
+    assert value_of(hass, "binary_sensor", "dev-new-th_online") == STATE_UNAVAILABLE
 
     sim.state.faults.clear()
     sim.state.clear_log()
     await next_cycle(hass, freezer)
     assert attribute_requests(sim, "attributes") == ["dev-new-th"]
-    assert state_of(hass, "sensor", "dev-new-th_attr_temperature") == "18.0"
-    assert state_of(hass, "binary_sensor", "dev-new-th_online") == STATE_ON
+    assert value_of(hass, "sensor", "dev-new-th_attr_temperature") == "18.0"
+    assert value_of(hass, "binary_sensor", "dev-new-th_online") == STATE_ON
 
 
 async def test_failing_model_read_after_a_new_identifier_is_retried(
@@ -460,7 +430,7 @@ async def test_failing_model_read_after_a_new_identifier_is_retried(
     sim.state.clear_log()
     await next_cycle(hass, freezer)
     assert attribute_requests(sim, "attributes") == ["dev-living-th"]
-    assert state_of(hass, "sensor", "dev-living-th_attr_co2_extra") == "5"
+    assert value_of(hass, "sensor", "dev-living-th_attr_co2_extra") == "5"
 
 
 async def test_auth_failure_starts_reauth(
@@ -535,9 +505,9 @@ async def test_new_device_and_new_attribute_appear_without_reload(
     await next_cycle(hass, freezer)
 
     assert init_integration.state is ConfigEntryState.LOADED
-    assert state_of(hass, "sensor", "dev-hall-th_attr_temperature") == "20.5"
-    assert state_of(hass, "binary_sensor", "dev-hall-th_online") == STATE_ON
-    assert state_of(hass, "sensor", "dev-plug-tv_attr_frequency") == "50"
+    assert value_of(hass, "sensor", "dev-hall-th_attr_temperature") == "20.5"
+    assert value_of(hass, "binary_sensor", "dev-hall-th_online") == STATE_ON
+    assert value_of(hass, "sensor", "dev-plug-tv_attr_frequency") == "50"
     hall = ha_device(hass, "dev-hall-th")
     assert hall is not None
     assert hall.serial_number == "DK-HALL"
@@ -551,7 +521,7 @@ async def test_deleted_device_leaves_the_registry(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A device deleted in the cloud is removed, but only after a complete listing."""
-    temperature = entity_id(hass, "sensor", "dev-bedroom-th_attr_temperature")
+    temperature = entity_id_of(hass, "sensor", "dev-bedroom-th_attr_temperature")
     sim.state.delete_device("dev-bedroom-th")
 
     sim.state.faults.set("http_error", "devices", status=500)
@@ -563,13 +533,13 @@ async def test_deleted_device_leaves_the_registry(
     assert ha_device(hass, "dev-bedroom-th") is None
     assert er.async_get(hass).async_get(temperature) is None
     assert hass.states.get(temperature) is None
-    assert state_of(hass, "sensor", "proj-demo_device_total") == "8"
+    assert value_of(hass, "sensor", "proj-demo_device_total") == "8"
 
     # A device coming back under the same id gets its entities again.
     device = sim.state.add_device(Device("dev-bedroom-th", "Bedroom again", "dt-th-sensor"))
     sim.state.set_attributes(device.id, {"temperature": 17.0})
     await next_cycle(hass, freezer)
-    assert state_of(hass, "sensor", "dev-bedroom-th_attr_temperature") == "17.0"
+    assert value_of(hass, "sensor", "dev-bedroom-th_attr_temperature") == "17.0"
 
 
 async def test_renamed_device_is_renamed_in_the_registry(
@@ -625,7 +595,7 @@ async def test_alarm_events(
     states: list[str] = []
 
     def _alarm_state_at_event(event: Event) -> None:
-        states.append(state_of(hass, "binary_sensor", "dev-living-th_alarm"))
+        states.append(value_of(hass, "binary_sensor", "dev-living-th_alarm"))
 
     hass.bus.async_listen(EVENT_ALARM, _alarm_state_at_event)
 
@@ -734,7 +704,7 @@ async def test_a_failing_listener_does_not_stop_the_others(
     sim.state.set_attributes("dev-plug-tv", {"power": 7.5})
     await next_cycle(hass, freezer)
     assert "listener bug" in caplog.text
-    assert state_of(hass, "sensor", "dev-plug-tv_attr_power") == "7.5"
+    assert value_of(hass, "sensor", "dev-plug-tv_attr_power") == "7.5"
 
 
 async def test_rename_of_a_device_missing_from_the_registry_is_ignored(

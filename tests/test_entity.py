@@ -1,7 +1,6 @@
 """The base entity's write door: `_async_write_attribute` (used by the writable platforms)."""
 
 from dataclasses import replace
-from datetime import timedelta
 from typing import override
 
 from freezegun.api import FrozenDateTimeFactory
@@ -16,11 +15,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.thingscloud.const import DOMAIN
-from custom_components.thingscloud.coordinator import ThingsCloudCoordinator
 from custom_components.thingscloud.entity import (
     ThingsCloudAttributeEntity,
     ThingsCloudEntity,
@@ -28,6 +25,8 @@ from custom_components.thingscloud.entity import (
 )
 from custom_components.thingscloud.thing_model import Access
 from simulator.testing import RunningSimulator
+
+from .common import coordinator_of, next_cycle, states_of
 
 
 @pytest.fixture(autouse=True)
@@ -52,8 +51,7 @@ async def add_probe(
     hass: HomeAssistant, entry: MockConfigEntry, device_id: str, identifier: str
 ) -> WritableProbe:
     """Add a probe entity for one attribute to the entry's sensor platform."""
-    coordinator = entry.runtime_data
-    assert isinstance(coordinator, ThingsCloudCoordinator)
+    coordinator = coordinator_of(entry)
     spec = describe_snapshot_attribute(coordinator.data.devices[device_id], identifier)
     probe = WritableProbe(coordinator, device_id, spec)
     platform = next(p for p in async_get_platforms(hass, DOMAIN) if p.domain == "sensor")
@@ -61,12 +59,6 @@ async def add_probe(
     await hass.async_block_till_done()
     assert probe.entity_id is not None
     return probe
-
-
-def states_of(events: list, entity_id: str) -> list[str]:
-    return [
-        event.data["new_state"].state for event in events if event.data["entity_id"] == entity_id
-    ]
 
 
 async def test_device_write_is_posted_and_confirmed(
@@ -185,9 +177,7 @@ async def test_pending_optimistic_value_is_dropped_by_a_failed_write(
 
     # The debounced refresh still runs and reads the device again.
     sim.state.clear_log()
-    freezer.tick(timedelta(seconds=11))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await next_cycle(hass, freezer, seconds=11)
     assert sim.state.count("attributes_raw") >= 1
 
 

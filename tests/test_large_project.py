@@ -8,7 +8,7 @@ disabled by default).
 """
 
 from collections.abc import AsyncGenerator, Generator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -24,7 +24,6 @@ from homeassistant.helpers import (
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from custom_components.thingscloud.api import Device as ApiDevice
@@ -53,6 +52,8 @@ from simulator.scenarios import (
 )
 from simulator.state import Device, DeviceType
 from simulator.testing import RunningSimulator, start_simulator
+
+from .common import next_cycle
 
 LIMIT = 100
 DEVICES = 30
@@ -116,12 +117,6 @@ def enabled_entities(hass: HomeAssistant, entry: MockConfigEntry) -> list[er.Reg
         for item in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
         if item.disabled_by is None
     ]
-
-
-async def next_cycle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(timedelta(seconds=DEFAULT_SCAN_INTERVAL))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.mark.usefixtures("entity_limit")

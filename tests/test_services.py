@@ -19,9 +19,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
 from custom_components.thingscloud.const import DOMAIN
-from custom_components.thingscloud.coordinator import ThingsCloudCoordinator
 from simulator.state import LogEntry
 from simulator.testing import RunningSimulator
+
+from .common import coordinator_of
 
 INTEGRATION = Path(__file__).parent.parent / "custom_components" / DOMAIN
 SERVICES = (
@@ -87,12 +88,6 @@ def ms(value: datetime) -> int:
 def device(hass: HomeAssistant, init_integration: MockConfigEntry) -> str:
     """The Home Assistant device id of the demo's TV plug (online, writable)."""
     return ha_device_id(hass, "dev-plug-tv")
-
-
-def coordinator(entry: MockConfigEntry) -> ThingsCloudCoordinator:
-    """Return the coordinator of an entry."""
-    runtime: ThingsCloudCoordinator = entry.runtime_data
-    return runtime
 
 
 # --- registration and descriptions -------------------------------------------------------
@@ -207,7 +202,7 @@ async def test_write_attributes(
     assert entry.json == attributes
     # The write is followed by a refresh, so the entities see the new value at once.
     (identifier, value), *_ = attributes.items()
-    assert coordinator(init_integration).data.devices["dev-plug-tv"].values[identifier] == value
+    assert coordinator_of(init_integration).data.devices["dev-plug-tv"].values[identifier] == value
 
 
 # --- data streams ------------------------------------------------------------------------
