@@ -13,16 +13,40 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.thingscloud.api import JsonValue
 from custom_components.thingscloud.const import (
+    AUTH_TYPE_APP,
+    CONF_ACCESS_KEY,
+    CONF_APP_ID,
+    CONF_AUTH_TYPE,
     CONF_COMMANDS,
+    CONF_ENDPOINT,
     CONF_SCAN_INTERVAL,
+    CONF_SECRET_KEY,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
 )
 from custom_components.thingscloud.coordinator import ThingsCloudCoordinator
+from simulator.scenarios import DEMO_ACCESS_KEY, DEMO_APP_ID, DEMO_SECRET_KEY
 from simulator.testing import RunningSimulator
 
 # The demo's timestamps are relative to "now": a fixed one keeps the snapshots stable.
 DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+def app_entry(url: str, title: str, unique_id: str) -> MockConfigEntry:
+    """Return a config entry for a simulated project at `url`, with the demo's app credentials."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        unique_id=unique_id,
+        data={
+            CONF_ENDPOINT: url,
+            CONF_AUTH_TYPE: AUTH_TYPE_APP,
+            CONF_APP_ID: DEMO_APP_ID,
+            CONF_ACCESS_KEY: DEMO_ACCESS_KEY,
+            CONF_SECRET_KEY: DEMO_SECRET_KEY,
+        },
+        options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL},
+    )
 
 
 async def set_up_platforms(

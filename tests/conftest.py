@@ -12,26 +12,14 @@ from syrupy.assertion import SnapshotAssertion
 # pytest-homeassistant-custom-component ships its own `custom_components` package; importing the
 # project's one here, before the hass fixture runs, makes Home Assistant find this integration.
 import custom_components.thingscloud  # noqa: F401
-from custom_components.thingscloud.const import (
-    AUTH_TYPE_APP,
-    CONF_ACCESS_KEY,
-    CONF_APP_ID,
-    CONF_AUTH_TYPE,
-    CONF_ENDPOINT,
-    CONF_SCAN_INTERVAL,
-    CONF_SECRET_KEY,
-    DEFAULT_SCAN_INTERVAL,
-    DOMAIN,
-)
 from simulator.scenarios import (
-    DEMO_ACCESS_KEY,
-    DEMO_APP_ID,
     DEMO_PROJECT_ID,
     DEMO_PROJECT_NAME,
-    DEMO_SECRET_KEY,
     demo_state,
 )
 from simulator.testing import RunningSimulator, start_simulator
+
+from .common import app_entry
 
 
 @pytest.fixture(autouse=True)
@@ -69,19 +57,7 @@ async def sim(socket_enabled: None, demo_now: float | None) -> AsyncGenerator[Ru
 @pytest.fixture
 def mock_config_entry(sim: RunningSimulator) -> MockConfigEntry:
     """A config entry for the demo project, with app credentials."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=DEMO_PROJECT_NAME,
-        unique_id=DEMO_PROJECT_ID,
-        data={
-            CONF_ENDPOINT: sim.url,
-            CONF_AUTH_TYPE: AUTH_TYPE_APP,
-            CONF_APP_ID: DEMO_APP_ID,
-            CONF_ACCESS_KEY: DEMO_ACCESS_KEY,
-            CONF_SECRET_KEY: DEMO_SECRET_KEY,
-        },
-        options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL},
-    )
+    return app_entry(sim.url, DEMO_PROJECT_NAME, DEMO_PROJECT_ID)
 
 
 @pytest.fixture

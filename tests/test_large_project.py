@@ -28,15 +28,9 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.thingscloud.api import Device as ApiDevice
 from custom_components.thingscloud.const import (
-    AUTH_TYPE_APP,
-    CONF_ACCESS_KEY,
-    CONF_APP_ID,
-    CONF_AUTH_TYPE,
     CONF_DEVICE_TYPES,
-    CONF_ENDPOINT,
     CONF_GROUPS,
     CONF_SCAN_INTERVAL,
-    CONF_SECRET_KEY,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
 )
@@ -44,16 +38,13 @@ from custom_components.thingscloud.coordinator import DeviceSnapshot
 from custom_components.thingscloud.entity_limit import entity_limit_issue_id
 from custom_components.thingscloud.sensor import DEVICE_SENSORS
 from simulator.scenarios import (
-    DEMO_ACCESS_KEY,
-    DEMO_APP_ID,
-    DEMO_SECRET_KEY,
     GENERATED_PROJECT_ID,
     generated_state,
 )
 from simulator.state import Device, DeviceType
 from simulator.testing import RunningSimulator, start_simulator
 
-from .common import next_cycle
+from .common import app_entry, next_cycle
 
 LIMIT = 100
 DEVICES = 30
@@ -86,19 +77,7 @@ async def generated(socket_enabled: None) -> AsyncGenerator[RunningSimulator]:
 
 @pytest.fixture
 def entry(generated: RunningSimulator) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=generated.state.project.name,
-        unique_id=GENERATED_PROJECT_ID,
-        data={
-            CONF_ENDPOINT: generated.url,
-            CONF_AUTH_TYPE: AUTH_TYPE_APP,
-            CONF_APP_ID: DEMO_APP_ID,
-            CONF_ACCESS_KEY: DEMO_ACCESS_KEY,
-            CONF_SECRET_KEY: DEMO_SECRET_KEY,
-        },
-        options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL},
-    )
+    return app_entry(generated.url, generated.state.project.name, GENERATED_PROJECT_ID)
 
 
 async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
