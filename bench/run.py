@@ -13,7 +13,9 @@ Figures per size:
 * ``state_changed`` events per cycle beside the attribute values that really changed (from
   the simulator's state before and after the tick), and the state writes that changed
   nothing (``Entity.async_write_ha_state`` calls after which the state object is the same);
-* setup: wall time from ``async_setup`` to every entity created, and the RSS growth.
+* setup: wall time from ``async_setup`` to every entity created, and the RSS growth;
+* setup memory: what Python allocated for the setup and still holds (``tracemalloc``, in a
+  separate setup of its own so that tracing does not slow the timed one).
 
 Home Assistant refuses more than 10,000 enabled entities per config entry; a project of
 1000 devices with 10 attributes wants more. The benchmark lifts that cap by default so
@@ -34,6 +36,7 @@ from pathlib import Path
 import statistics
 import sys
 import time
+import tracemalloc
 from typing import Any
 from unittest.mock import patch
 
@@ -152,6 +155,7 @@ class SizeResult:
     setup_wall: float
     setup_cpu: float
     setup_rss: int
+    setup_traced: int
     setup_requests: int
     reload_wall: float
     reload_cpu: float
@@ -236,19 +240,7 @@ async def measure(
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
             counter = WriteCounter(hass)
             hass.bus.async_listen(EVENT_STATE_CHANGED, counter.on_state_changed)
-            entry = MockConfigEntry(
-                domain=DOMAIN,
-                title=f"Generated ({devices} devices)",
-                data={
-                    CONF_ENDPOINT: sim.url,
-                    CONF_AUTH_TYPE: AUTH_TYPE_APP,
-                    CONF_APP_ID: DEMO_APP_ID,
-                    CONF_ACCESS_KEY: DEMO_ACCESS_KEY,
-                    CONF_SECRET_KEY: DEMO_SECRET_KEY,
-                },
-                # The benchmark drives the cycles itself.
-                options={CONF_SCAN_INTERVAL: 3600},
-            )
+            entry = _bench_entry(sim.url, devices)
             entry.add_to_hass(hass)
             with limit, _plain_resolver(), counter.wrap_writes():
                 # Load the integration's modules before the clock starts (a real start
@@ -296,6 +288,7 @@ async def measure(
                     setup_wall=setup_wall,
                     setup_cpu=setup_cpu,
                     setup_rss=setup_rss,
+                    setup_traced=0,
                     setup_requests=setup_requests,
                     reload_wall=reload_wall,
                     reload_cpu=reload_cpu,
@@ -310,6 +303,53 @@ async def measure(
     finally:
         await sim.close()
     return result
+
+
+async def measure_setup_memory(
+    devices: int, *, latency_ms: float, keep_entity_limit: bool, ignore_page_records: bool
+) -> int:
+    """Bytes Python allocated to set the integration up and still holds afterwards."""
+    sim = await SimulatorProcess.start(
+        devices, ATTRIBUTES, CHANGE_SHARE, latency_ms, ignore_page_records=ignore_page_records
+    )
+    limit = contextlib.nullcontext() if keep_entity_limit else _lifted_entity_limit()
+    try:
+        async with async_test_home_assistant() as hass:
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+            entry = _bench_entry(sim.url, devices)
+            entry.add_to_hass(hass)
+            with limit, _plain_resolver():
+                await loader.async_get_integration(hass, DOMAIN)
+                gc.collect()
+                tracemalloc.start()
+                before = tracemalloc.get_traced_memory()[0]
+                if not await hass.config_entries.async_setup(entry.entry_id):
+                    raise RuntimeError("the entry did not set up")
+                await hass.async_block_till_done()
+                gc.collect()
+                traced = tracemalloc.get_traced_memory()[0] - before
+                tracemalloc.stop()
+                await hass.config_entries.async_unload(entry.entry_id)
+                await hass.async_block_till_done()
+    finally:
+        await sim.close()
+    return traced
+
+
+def _bench_entry(url: str, devices: int) -> MockConfigEntry:
+    """The config entry of a generated project (the benchmark drives the cycles itself)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Generated ({devices} devices)",
+        data={
+            CONF_ENDPOINT: url,
+            CONF_AUTH_TYPE: AUTH_TYPE_APP,
+            CONF_APP_ID: DEMO_APP_ID,
+            CONF_ACCESS_KEY: DEMO_ACCESS_KEY,
+            CONF_SECRET_KEY: DEMO_SECRET_KEY,
+        },
+        options={CONF_SCAN_INTERVAL: 3600},
+    )
 
 
 @contextlib.contextmanager
@@ -385,10 +425,10 @@ def render(results: Sequence[SizeResult], *, latency_ms: float, cycles: int) -> 
         (
             "| N | cycle wall ms | cycle CPU ms | idle cycle CPU ms | values changed | "
             "state_changed (attribute entities) | writes | unchanged writes | "
-            "entities (enabled) | setup s | setup CPU s | setup RSS MB | "
+            "entities (enabled) | setup s | setup CPU s | setup RSS MB | setup traced MiB | "
             "reload s (CPU s) | repair issue |"
         ),
-        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|",
     ]
     for r in results:
         lines.append(
@@ -400,7 +440,8 @@ def render(results: Sequence[SizeResult], *, latency_ms: float, cycles: int) -> 
             f"{r.median(lambda c: c.writes):.0f} | "
             f"{r.median(lambda c: c.unchanged_writes):.0f} | "
             f"{r.entities} ({r.enabled_entities}) | {r.setup_wall:.2f} | {r.setup_cpu:.2f} | "
-            f"{r.setup_rss / 2**20:.0f} | {r.reload_wall:.2f} ({r.reload_cpu:.2f}) | "
+            f"{r.setup_rss / 2**20:.0f} | {r.setup_traced / 2**20:.0f} | "
+            f"{r.reload_wall:.2f} ({r.reload_cpu:.2f}) | "
             f"{'yes' if r.repair_issue else 'no'} |"
         )
     if any(r.ignore_page_records for r in results):
@@ -483,16 +524,22 @@ async def _main(args: argparse.Namespace) -> int:
         runs.append((max(args.sizes), True))
     results = []
     for size, ignore in runs:
-        results.append(
-            await measure(
-                size,
-                cycles=args.cycles,
-                latency_ms=args.latency_ms,
-                keep_entity_limit=args.keep_entity_limit,
-                ignore_page_records=ignore,
-                progress=progress,
-            )
+        result = await measure(
+            size,
+            cycles=args.cycles,
+            latency_ms=args.latency_ms,
+            keep_entity_limit=args.keep_entity_limit,
+            ignore_page_records=ignore,
+            progress=progress,
         )
+        result.setup_traced = await measure_setup_memory(
+            size,
+            latency_ms=args.latency_ms,
+            keep_entity_limit=args.keep_entity_limit,
+            ignore_page_records=ignore,
+        )
+        progress(f"N={size}: setup holds {result.setup_traced / 2**20:.0f} MiB (tracemalloc)")
+        results.append(result)
     print(render(results, latency_ms=args.latency_ms, cycles=args.cycles))  # noqa: T201
     misses = check_targets(results)
     print()  # noqa: T201
