@@ -35,6 +35,8 @@ from .models import (
     JsonValue,
     Project,
     SeriesPoint,
+    parse_bool,
+    parse_number,
     parse_timestamp,
 )
 
@@ -73,5 +75,7 @@ __all__ = [
     "ThingsCloudTimeoutError",
     "encode_path_segment",
     "normalize_endpoint",
+    "parse_bool",
+    "parse_number",
     "parse_timestamp",
 ]

@@ -16,6 +16,7 @@ import math
 from typing import Self
 
 from .const import MAX_GROUP_DEPTH
+from .vocabulary import FALSE_WORDS, TRUE_WORDS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -24,9 +25,6 @@ type JsonObject = dict[str, JsonValue]
 
 # Timestamps above this are milliseconds (1e11 s is the year 5138; 1e11 ms is 1973).
 _MS_THRESHOLD = 1e11
-
-_TRUE_STRINGS = frozenset({"true", "1", "yes", "on", "online"})
-_FALSE_STRINGS = frozenset({"false", "0", "no", "off", "offline"})
 
 
 # --- field helpers -------------------------------------------------------------------
@@ -39,20 +37,39 @@ def as_object(value: object) -> JsonObject:
     return {}
 
 
-def _number(value: object) -> float | None:
-    """Return a finite number from a number or a numeric string."""
-    if isinstance(value, bool):
+def parse_number(value: object) -> float | None:
+    """Return a finite float from a number or a numeric string; never raises.
+
+    Booleans, NaN, infinities and integers too large for a float give ``None``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
-    if isinstance(value, int):
-        return float(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except ValueError, OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def parse_bool(
+    value: object, on_text: str | None = None, off_text: str | None = None
+) -> bool | None:
+    """Return the on/off meaning of a value; ``None`` when it has none.
+
+    Booleans are themselves, 1 and 0 are on and off, and the words of the vocabulary (any
+    case), or the given on/off texts, are on or off.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return True if value == 1 else False if value == 0 else None
+    if not isinstance(value, str):
+        return None
+    word = value.strip().casefold()
+    if word in TRUE_WORDS or (on_text is not None and word == on_text.strip().casefold()):
+        return True
+    if word in FALSE_WORDS or (off_text is not None and word == off_text.strip().casefold()):
+        return False
     return None
 
 
@@ -60,7 +77,7 @@ def _int(value: object) -> int | None:
     """Return an integer from an int, an integral float or a numeric string."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    number = _number(value)
+    number = parse_number(value)
     if number is None:
         return None
     return int(number)
@@ -86,21 +103,6 @@ def _id(value: object) -> str | None:
         return value if value.strip() else None
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    return None
-
-
-def _bool(value: object) -> bool | None:
-    """Return a boolean from a bool, 0/1 or a common boolean word."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return value != 0
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in _TRUE_STRINGS:
-            return True
-        if lowered in _FALSE_STRINGS:
-            return False
     return None
 
 
@@ -131,7 +133,7 @@ def parse_timestamp(value: object) -> datetime | None:
     Accepts numbers and numeric strings (above 1e11 they are milliseconds) and, as a
     courtesy, ISO 8601 strings. Zero, negative and unusable values give ``None``.
     """
-    number = _number(value)
+    number = parse_number(value)
     if number is None:
         if isinstance(value, str) and value.strip():
             try:
@@ -268,8 +270,8 @@ class DeviceAlarm:
         level = _int(_first_key(raw, "alarm_level", "level")[1])
         has_status, status = _first_key(raw, "alarm_status", "status", "alarm")
         if has_status:
-            number = _number(status)
-            active = number > 0 if number is not None else bool(_bool(status))
+            number = parse_number(status)
+            active = number > 0 if number is not None else bool(parse_bool(status))
         else:
             active = level is not None and level > 0
         return cls(
@@ -342,7 +344,7 @@ class Device:
             create_time=parse_timestamp(raw.get("create_time")),
             alarm=DeviceAlarm.from_api(raw.get("alarm")),
             active=_active(raw.get("active")),
-            online=_bool(raw.get("online")),
+            online=parse_bool(raw.get("online")),
             type_id=type_id,
             type_info=type_info,
             groups=_groups(raw.get("groups")),
@@ -493,11 +495,11 @@ class ExtendInfo:
             name=_text(raw.get("name")),
             descr=_text(raw.get("descr")),
             value=raw.get("value"),
-            enabled=_bool(raw.get("enabled")),
+            enabled=parse_bool(raw.get("enabled")),
             options=_options(raw.get("options")),
             create_time=parse_timestamp(raw.get("create_time")),
             update_time=parse_timestamp(raw.get("update_time")),
-            is_standard=_bool(raw.get("is_standard")),
+            is_standard=parse_bool(raw.get("is_standard")),
             raw=raw,
         )
 
@@ -704,9 +706,9 @@ class CustomerRole:
             id=_require_id(raw),
             name=_text(raw.get("name")),
             descr=_text(raw.get("descr")),
-            allow_operate_device=_bool(raw.get("allow_operate_device")),
-            allow_alarm_msg_maintain=_bool(raw.get("allow_alarm_msg_maintain")),
-            allow_add_device=_bool(raw.get("allow_add_device")),
+            allow_operate_device=parse_bool(raw.get("allow_operate_device")),
+            allow_alarm_msg_maintain=parse_bool(raw.get("allow_alarm_msg_maintain")),
+            allow_add_device=parse_bool(raw.get("allow_add_device")),
             create_time=parse_timestamp(raw.get("create_time")),
             customer_count=_int(raw.get("customer_count")),
             raw=raw,
@@ -803,5 +805,7 @@ __all__ = [
     "JsonValue",
     "Project",
     "SeriesPoint",
+    "parse_bool",
+    "parse_number",
     "parse_timestamp",
 ]
