@@ -1,5 +1,6 @@
 """Helpers of the client tests: a small simulated project and a hand-written fake API."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -7,6 +8,7 @@ import json
 
 from aiohttp import web
 
+from custom_components.thingscloud.api import ThingsCloudClient
 from simulator.state import (
     Admin,
     AttributeModel,
@@ -38,12 +40,27 @@ class FakeClock:
 
     def __init__(self) -> None:
         self.now = START
+        self.sleep_calls: list[float] = []
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        """A sleep that lets others run once, then moves this clock to its end."""
+        self.sleep_calls.append(seconds)
+        until = self.now + seconds
+        await asyncio.sleep(0)
+        self.now = max(self.now, until)
+
+
+def use_clock(api: ThingsCloudClient, clock: FakeClock) -> ThingsCloudClient:
+    """Make the client read `clock` (token expiry, pacing) and sleep by moving it."""
+    api._transport.pacer.clock = clock
+    api._transport.pacer.sleep = clock.sleep
+    return api
 
 
 def build_state(clock: Callable[[], float]) -> SimulatorState:

@@ -17,6 +17,7 @@ from .common import (
     SECRET_KEY,
     FakeClock,
     build_state,
+    use_clock,
 )
 
 
@@ -60,7 +61,7 @@ async def client(
     api = ThingsCloudClient(
         simulator.url, AppCredentials(APP_ID, ACCESS_KEY, SECRET_KEY), session=session
     )
-    api._clock = clock
+    use_clock(api, clock)
     yield api
     await api.close()
 
@@ -74,6 +75,6 @@ async def admin_client(
         AdminCredentials(APP_ID, ADMIN_ACCOUNT, ADMIN_PASSWORD),
         session=session,
     )
-    api._clock = clock
+    use_clock(api, clock)
     yield api
     await api.close()

@@ -13,6 +13,7 @@ from custom_components.thingscloud.api import (
     ThingsCloudAuthError,
     ThingsCloudClient,
     ThingsCloudConnectionError,
+    ThingsCloudForbiddenError,
 )
 from simulator.state import SimulatorState
 from simulator.testing import RunningSimulator
@@ -27,6 +28,7 @@ from .common import (
     FakeClock,
     ok,
     serve,
+    use_clock,
 )
 
 
@@ -145,13 +147,16 @@ async def test_auth_signals_trigger_one_refresh(
     assert sim_state.count("access_token") == 2
 
 
-async def test_persistent_rejection_is_an_auth_error_after_one_retry(
+async def test_persistent_rejection_is_forbidden_after_one_retry(
     client: ThingsCloudClient, sim_state: SimulatorState
 ) -> None:
     sim_state.faults.set("http_error", "project", status=401)
 
-    with pytest.raises(ThingsCloudAuthError) as err:
+    with pytest.raises(ThingsCloudForbiddenError) as err:
         await client.get_project()
+
+    assert not isinstance(err.value, ThingsCloudAuthError)
+    assert "refused GET /api/v1/project even with a fresh access token" in str(err.value)
 
     assert sim_state.count("project") == 2
     assert sim_state.count("access_token") == 2
@@ -303,7 +308,7 @@ async def test_default_app_lifetime_without_expires_in(session: aiohttp.ClientSe
     clock = FakeClock()
     async with serve(fake.app()) as url:
         api = ThingsCloudClient(url, AppCredentials("a", "k", "s"), session=session)
-        api._clock = clock
+        use_clock(api, clock)
         await api.get_project()
         clock.advance(86400 - 301)
         await api.get_project()

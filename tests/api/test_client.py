@@ -88,7 +88,7 @@ def test_constructor_checks() -> None:
 
 
 def session_of(api: ThingsCloudClient) -> aiohttp.ClientSession | None:
-    return api._session
+    return api._transport.session
 
 
 async def test_own_session_is_created_and_closed(simulator: RunningSimulator) -> None:
@@ -117,13 +117,13 @@ async def test_injected_session_is_left_open(
     await api.close()
 
     assert not session.closed
-    assert api._session is session
+    assert api._transport.session is session
 
 
 async def test_close_without_any_request() -> None:
     api = ThingsCloudClient("https://x.io", CREDENTIALS)
     await api.close()
-    assert api._session is None
+    assert api._transport.session is None
 
 
 def _bad_calls(client: ThingsCloudClient) -> list[Callable[[], Awaitable[object]]]:

@@ -247,9 +247,9 @@ async def test_attributes(client: ThingsCloudClient, sim_state: SimulatorState) 
 
     by_id = {a.identifier: a for a in attributes}
     assert by_id["temperature"].value == 21.5
-    assert by_id["temperature"].attr_type == "report"
-    assert by_id["temperature"].data_type == "number"
     assert by_id["temperature"].model is not None
+    assert by_id["temperature"].model.attr_type == "report"
+    assert by_id["temperature"].model.data_type == "number"
     assert by_id["temperature"].model.data_options == {"unit": "°C"}
     assert by_id["relay"].value is False
     assert raw == {"temperature": 21.5, "relay": False}

@@ -9,10 +9,10 @@ import pytest
 from custom_components.thingscloud.api import (
     AppCredentials,
     ThingsCloudApiError,
-    ThingsCloudAuthError,
     ThingsCloudClient,
     ThingsCloudConnectionError,
     ThingsCloudError,
+    ThingsCloudForbiddenError,
     ThingsCloudNotFoundError,
     ThingsCloudRateLimitError,
     ThingsCloudTimeoutError,
@@ -93,7 +93,7 @@ async def test_invalid_json_is_a_connection_error(
 ) -> None:
     sim_state.faults.set("invalid_json", "attributes_raw")
 
-    with pytest.raises(ThingsCloudConnectionError, match="not JSON"):
+    with pytest.raises(ThingsCloudConnectionError, match="not usable JSON"):
         await quick_client.get_device_attributes_raw("dev-1")
 
 
@@ -152,7 +152,7 @@ async def test_rate_limit_on_the_token_endpoint(
 
 async def test_unknown_path_is_not_found(quick_client: ThingsCloudClient) -> None:
     with pytest.raises(ThingsCloudNotFoundError):
-        await quick_client._request("GET", "/api/v1/no_such_thing")
+        await quick_client._transport.request("GET", "/api/v1/no_such_thing")
 
 
 async def test_http_404_page_is_not_found(
@@ -169,7 +169,7 @@ async def test_invalid_request_json_is_an_api_error(
 ) -> None:
     # No body at all: the API answers 404 {"result": false, "errcode": 400, ...}.
     with pytest.raises(ThingsCloudApiError) as err:
-        await quick_client._request("POST", PATH_DEVICE_CREATE)
+        await quick_client._transport.request("POST", PATH_DEVICE_CREATE)
 
     assert err.value.errcode == 400
     assert err.value.message == "Invalid JSON message"
@@ -181,7 +181,7 @@ async def test_client_error_page_is_a_connection_error(
 ) -> None:
     sim_state.faults.set("http_error", "project", status=400)
 
-    with pytest.raises(ThingsCloudConnectionError, match="not JSON"):
+    with pytest.raises(ThingsCloudConnectionError, match="not usable JSON"):
         await quick_client.get_project()
 
 
@@ -197,8 +197,8 @@ async def test_refused_connection_is_a_connection_error(session: aiohttp.ClientS
 @pytest.mark.parametrize(
     ("answer", "error", "text"),
     [
-        ((200, b"", {}), ThingsCloudConnectionError, "not JSON"),
-        ((200, b"\xff\xfe", {}), ThingsCloudConnectionError, "not JSON"),
+        ((200, b"", {}), ThingsCloudConnectionError, "not usable JSON"),
+        ((200, b"\xff\xfe", {}), ThingsCloudConnectionError, "not usable JSON"),
         ((200, [1, 2], {}), ThingsCloudApiError, "unexpected shape"),
         ((200, "ok", {}), ThingsCloudApiError, "unexpected shape"),
         ((301, {"location": "x"}, {"Location": "https://x/"}), ThingsCloudApiError, "HTTP 301"),
@@ -254,7 +254,7 @@ async def test_errcode_as_text_is_an_auth_signal(session: aiohttp.ClientSession)
     fake.on("GET", "/api/v1/project", (200, {"result": False, "errcode": "401.0"}, {}))
     async with serve(fake.app()) as url:
         api = ThingsCloudClient(url, AppCredentials("a", "k", "s"), session=session)
-        with pytest.raises(ThingsCloudAuthError):
+        with pytest.raises(ThingsCloudForbiddenError):
             await api.get_project()
 
     assert len(fake.requests("/api/v1/project")) == 2
@@ -353,10 +353,10 @@ async def test_token_message_without_errcode_is_an_auth_signal(
     )
     async with serve(fake.app()) as url:
         api = ThingsCloudClient(url, AppCredentials("a", "k", "s"), session=session)
-        with pytest.raises(ThingsCloudAuthError):
+        with pytest.raises(ThingsCloudForbiddenError):
             await api.get_project()
 
-    # One refresh and one retry, then the credentials are reported as rejected.
+    # One refresh and one retry, then this one request is reported as refused.
     assert len(fake.requests("/api/v1/project")) == 2
     assert len(fake.requests("/api/v1/access_token")) == 2
 

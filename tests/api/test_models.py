@@ -297,29 +297,56 @@ def test_attribute_with_model() -> None:
     )
 
     assert attribute.value == "21.5"
-    assert (attribute.attr_type, attribute.data_type) == ("report", "number")
     assert attribute.ts == WHEN
     assert attribute.model is not None
+    assert (attribute.model.attr_type, attribute.model.data_type) == ("report", "number")
     assert attribute.model.name == "Temperature"
     assert attribute.model.data_options == {"unit": "°C", "min": -40}
+    assert not hasattr(attribute, "attr_type")
+    assert not hasattr(attribute, "data_type")
 
 
-def test_attribute_prefers_its_own_types_and_tolerates_a_bad_model() -> None:
+def test_attribute_model_takes_the_items_own_types() -> None:
     own = Attribute.from_api(
-        {"identifier": "x", "attr_type": "cloud", "model": {"attr_type": "report"}}
+        {
+            "identifier": "x",
+            "attr_type": "cloud",
+            "data_type": "",
+            "model": {"name": "X", "attr_type": "report", "data_type": "number"},
+        }
     )
+    without_model = Attribute.from_api({"identifier": "x", "data_type": "boolean", "value": 1})
     bad_model = Attribute.from_api({"identifier": "x", "model": "number"})
+    nothing = Attribute.from_api({"identifier": "x", "attr_type": None, "model": None})
 
-    assert own.attr_type == "cloud"
-    assert own.data_type is None
+    assert own.model is not None
+    assert (own.model.name, own.model.attr_type, own.model.data_type) == ("X", "cloud", "number")
+    assert own.model.raw == {"name": "X", "attr_type": "report", "data_type": "number"}
+    assert without_model.model is not None
+    assert (without_model.model.attr_type, without_model.model.data_type) == (None, "boolean")
+    assert (without_model.model.name, without_model.model.data_options) == (None, {})
     assert bad_model.model is None
-    assert (bad_model.attr_type, bad_model.data_type, bad_model.value) == (None, None, None)
+    assert (bad_model.value, bad_model.ts) == (None, None)
+    assert nothing.model is None
 
 
 def test_series_point() -> None:
     point = SeriesPoint.from_api({"ts": MS, "name": "t", "value": [1, 2], "type": "report"})
 
     assert (point.ts, point.name, point.value, point.type) == (WHEN, "t", [1, 2], "report")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"timestamp": "2023-11-14T22:13:20Z"},
+        {"timestamp": "2023-11-15T06:13:20+08:00", "ts": None},
+        {"timestamp": "2000-01-01T00:00:00Z", "ts": MS},
+        {"timestamp": "2023-11-14T22:13:20", "ts": "soon"},
+    ],
+)
+def test_series_point_time_from_timestamp(data: dict[str, object]) -> None:
+    assert SeriesPoint.from_api(data).ts == WHEN
 
 
 def test_alarm_log() -> None:

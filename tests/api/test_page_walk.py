@@ -10,7 +10,7 @@ from custom_components.thingscloud.api import (
     AppCredentials,
     ThingsCloudClient,
     ThingsCloudConnectionError,
-    client as client_module,
+    paging,
 )
 from simulator.state import Device, SimulatorState
 
@@ -80,7 +80,7 @@ async def test_pages_from_the_third_are_read_a_few_at_a_time(
     # Pages 1 and 2 one after the other (page 2 proves that the server pages) ...
     assert api.events[:4] == [("start", 1), ("end", 1), ("start", 2), ("end", 2)]
     # ... then MAX_PARALLEL_PAGES at a time.
-    assert api.max_in_flight == client_module.MAX_PARALLEL_PAGES == 4
+    assert api.max_in_flight == paging.MAX_PARALLEL_PAGES == 4
 
 
 async def test_a_failing_page_fails_the_walk(session: aiohttp.ClientSession) -> None:
@@ -93,7 +93,7 @@ async def test_a_failing_page_fails_the_walk(session: aiohttp.ClientSession) -> 
 async def test_concurrent_pages_stop_at_the_cap(
     session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(client_module, "MAX_DEVICE_PAGES", 4)
+    monkeypatch.setattr(paging, "MAX_DEVICE_PAGES", 4)
     api = PagedApi()
 
     ids = await _walk(api, session)
@@ -127,3 +127,58 @@ async def test_unchanged_devices_are_not_parsed_again(
     assert second["dev-2"] is not first["dev-2"]
     assert second["dev-2"].online is True
     assert all(second[device_id] is first[device_id] for device_id in first if device_id != "dev-2")
+
+
+async def test_kept_devices_follow_the_listing(
+    client: ThingsCloudClient, sim_state: SimulatorState
+) -> None:
+    for device_id in [d for d in sim_state.devices if d not in ("dev-1", "dev-2")]:
+        sim_state.delete_device(device_id)
+    for number in range(7):
+        sim_state.add_device(Device(f"churn-{number}", "Churn", "type-sensor", groups=["grp-2"]))
+    added = 7
+    for _ in range(30):  # each cycle three devices go and three new ones come
+        for device_id in [d for d in sim_state.devices if d.startswith("churn-")][:3]:
+            sim_state.delete_device(device_id)
+        for _ in range(3):
+            sim_state.add_device(Device(f"churn-{added}", "Churn", "type-sensor", groups=["grp-2"]))
+            added += 1
+        everything = await client.get_all_devices()
+        of_type = await client.get_all_devices(device_type="type-sensor")
+        of_group = await client.get_all_devices(group="grp-2")
+
+        assert len(everything) == len(of_type) == 9
+        assert len(of_group) == 8
+        assert len(client._listings) == 9 + 9 + 8
+
+    # A device listed by several filters is parsed once.
+    by_id = {device.id: device for device in of_type}
+    assert all(device is by_id[device.id] for device in everything + of_group)
+
+
+async def test_a_failed_walk_keeps_what_was_kept(
+    client: ThingsCloudClient, sim_state: SimulatorState
+) -> None:
+    first = {device.id: device for device in await client.get_all_devices()}
+    sim_state.faults.set("http_error", "devices", count=1, status=502)
+
+    with pytest.raises(ThingsCloudConnectionError):
+        await client.get_all_devices()
+    page = await client.get_devices_page()  # a single page reuses, but keeps nothing new
+
+    assert len(client._listings) == len(first)
+    assert all(device is first[device.id] for device in page.items)
+
+
+async def test_only_the_last_filters_are_kept(
+    client: ThingsCloudClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paging, "MAX_LISTING_CACHES", 2)
+
+    await client.get_all_devices(group="grp-1")
+    await client.get_all_devices(group="grp-2")
+    assert len(client._listings) == 2
+    await client.get_all_devices(group="grp-1")  # walked again: now the newest
+    await client.get_all_devices(device_type="type-sensor")
+
+    assert len(client._listings) == 1 + 2  # grp-1's device and the 2 sensors

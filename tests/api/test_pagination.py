@@ -9,7 +9,7 @@ import pytest
 from custom_components.thingscloud.api import (
     AppCredentials,
     ThingsCloudClient,
-    client as client_module,
+    paging,
 )
 from simulator.state import Device, SimulatorState
 
@@ -157,7 +157,7 @@ async def test_walk_of_a_single_page_without_totals(
 async def test_walk_is_capped(
     session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(client_module, "MAX_DEVICE_PAGES", 3)
+    monkeypatch.setattr(paging, "MAX_DEVICE_PAGES", 3)
     fake = FakeApi()
     fake.on(
         "GET",

@@ -1,12 +1,21 @@
 """HA-free async client of the ThingsCloud project HTTP API."""
 
-from .client import ThingsCloudClient, encode_path_segment, normalize_endpoint
+from .accounts import (
+    Admin,
+    AdminCredentials,
+    AppCredentials,
+    CreatedResource,
+    Customer,
+    CustomerRole,
+)
+from .client import ThingsCloudClient
 from .const import DEVICES_PAGE_RECORDS
 from .errors import (
     ThingsCloudApiError,
     ThingsCloudAuthError,
     ThingsCloudConnectionError,
     ThingsCloudError,
+    ThingsCloudForbiddenError,
     ThingsCloudInvalidEndpointError,
     ThingsCloudInvalidIdError,
     ThingsCloudNotFoundError,
@@ -14,15 +23,9 @@ from .errors import (
     ThingsCloudTimeoutError,
 )
 from .models import (
-    Admin,
-    AdminCredentials,
     AlarmLog,
-    AppCredentials,
     Attribute,
     AttributeModel,
-    CreatedResource,
-    Customer,
-    CustomerRole,
     Device,
     DeviceAlarm,
     DeviceCertificate,
@@ -31,14 +34,13 @@ from .models import (
     DeviceType,
     DeviceTypeInfo,
     ExtendInfo,
-    JsonObject,
-    JsonValue,
     Project,
     SeriesPoint,
-    parse_bool,
-    parse_number,
-    parse_timestamp,
 )
+from .pacing import PacingState
+from .params import encode_path_segment
+from .parsing import JsonObject, JsonValue, parse_bool, parse_number, parse_timestamp
+from .transport import normalize_endpoint
 
 __all__ = [
     "DEVICES_PAGE_RECORDS",
@@ -61,6 +63,7 @@ __all__ = [
     "ExtendInfo",
     "JsonObject",
     "JsonValue",
+    "PacingState",
     "Project",
     "SeriesPoint",
     "ThingsCloudApiError",
@@ -68,6 +71,7 @@ __all__ = [
     "ThingsCloudClient",
     "ThingsCloudConnectionError",
     "ThingsCloudError",
+    "ThingsCloudForbiddenError",
     "ThingsCloudInvalidEndpointError",
     "ThingsCloudInvalidIdError",
     "ThingsCloudNotFoundError",

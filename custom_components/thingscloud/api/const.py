@@ -79,6 +79,31 @@ SERIES_PAGE_RECORDS_DEFAULT: Final = 20
 SERIES_MAX_RANGE_DAYS: Final = 30
 """The API refuses a history range longer than 30 days."""
 
+SERIES_RANGE_MAX_PAGES: Final = 200
+"""Pages read per 30-day window of ``get_attribute_series_range`` before giving up on it."""
+
+MAX_LISTING_CACHES: Final = 32
+"""Device list filters whose parsed devices are kept for reuse (the most recently walked)."""
+
+# Pacing of requests (see pacing.py). ThingsCloud documents no rate limit; it answers 429.
+PACING_MAX_CONCURRENCY: Final = 8
+"""Requests in flight at once while ThingsCloud does not push back."""
+
+PACING_BACKGROUND_SLOTS: Final = 2
+"""Most background requests in flight at once (fewer when the concurrency is lower)."""
+
+PACING_DEFAULT_SPACING: Final = 1.0
+"""Seconds between request starts after a 429 that did not say how long to wait."""
+
+PACING_MAX_SPACING: Final = 60.0
+"""Longest spacing between request starts, and longest pause for a Retry-After."""
+
+PACING_MIN_SPACING: Final = 0.05
+"""A spacing that recovers below this many seconds is dropped."""
+
+PACING_RECOVERY_SUCCESSES: Final = 20
+"""Answers without a 429 in a row before the concurrency grows by one and the spacing halves."""
+
 APP_TOKEN_LIFETIME: Final = 86400.0
 """Seconds an application access token lives when ``expires_in`` is not given (1 day)."""
 

@@ -5,7 +5,7 @@ Every message is plain English and never contains a token, key or password.
 
 from collections.abc import Sequence
 
-from .models import JsonValue
+from .parsing import JsonValue
 
 
 class ThingsCloudError(Exception):
@@ -15,7 +15,7 @@ class ThingsCloudError(Exception):
 class ThingsCloudConnectionError(ThingsCloudError):
     """The API could not be reached or did not answer sensibly.
 
-    Network failures, timeouts, HTTP 5xx answers and bodies that are not JSON.
+    Network failures, timeouts, HTTP 5xx answers and bodies that are not usable JSON.
     """
 
 
@@ -24,9 +24,17 @@ class ThingsCloudTimeoutError(ThingsCloudConnectionError):
 
 
 class ThingsCloudAuthError(ThingsCloudError):
-    """The credentials or the access token were rejected.
+    """ThingsCloud refused the credentials themselves.
 
-    For an access token this is raised only after one refresh and one retry.
+    Raised only when a token endpoint (``/access_token`` or ``/admin_login``) says no.
+    """
+
+
+class ThingsCloudForbiddenError(ThingsCloudError):
+    """ThingsCloud refused one request even with a freshly obtained access token.
+
+    The credentials are fine (the token was just issued): the failure belongs to that one
+    request or device, not to the whole project.
     """
 
 
