@@ -138,6 +138,33 @@ def add_admin_routes(app: web.Application, state: SimulatorState) -> None:
     async def expire_tokens(request: web.Request) -> web.Response:
         return web.json_response({"expired": state.expire_tokens()})
 
+    def rate_limit_json() -> JsonObject:
+        return {"per_second": state.rate_limit, "retry_after": state.rate_limit_retry_after}
+
+    async def get_rate_limit(request: web.Request) -> web.Response:
+        return web.json_response(rate_limit_json())
+
+    async def post_rate_limit(request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        if body is None:
+            return _error(_NOT_AN_OBJECT)
+        per_second, retry_after = body.get("per_second"), body.get("retry_after", True)
+        if per_second is not None and (
+            isinstance(per_second, bool) or not isinstance(per_second, int | float)
+        ):
+            return _error("per_second must be a positive number or null")
+        if not isinstance(retry_after, bool):
+            return _error("retry_after must be true or false")
+        try:
+            state.set_rate_limit(per_second, retry_after)
+        except ValueError as err:
+            return _error(str(err))
+        return web.json_response(rate_limit_json())
+
+    async def delete_rate_limit(request: web.Request) -> web.Response:
+        state.set_rate_limit(None)
+        return web.json_response(rate_limit_json())
+
     def device_action(
         action: Callable[[str, JsonObject], str | None],
     ) -> AdminHandler:
@@ -190,6 +217,9 @@ def add_admin_routes(app: web.Application, state: SimulatorState) -> None:
     router.add_delete(f"{SIM_PREFIX}/log", delete_log, name="sim_log_delete")
     router.add_get(f"{SIM_PREFIX}/counts", get_counts, name="sim_counts")
     router.add_post(f"{SIM_PREFIX}/tokens/expire", expire_tokens, name="sim_tokens_expire")
+    router.add_get(f"{SIM_PREFIX}/rate_limit", get_rate_limit, name="sim_rate_limit")
+    router.add_post(f"{SIM_PREFIX}/rate_limit", post_rate_limit, name="sim_rate_limit_post")
+    router.add_delete(f"{SIM_PREFIX}/rate_limit", delete_rate_limit, name="sim_rate_limit_delete")
     device_path = SIM_PREFIX + "/devices/{device_id}"
     router.add_post(f"{device_path}/online", device_action(set_online), name="sim_online")
     router.add_post(f"{device_path}/alarm", device_action(set_alarm), name="sim_alarm")

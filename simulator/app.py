@@ -12,6 +12,7 @@ import re
 from aiohttp import web
 
 from .admin import add_admin_routes
+from .broker import add_broker
 from .faults import Fault
 from .jsontypes import Json, JsonObject
 from .routes import API_PREFIX, ROUTES, Route
@@ -114,6 +115,17 @@ def unauthorized() -> web.Response:
     return json_response(
         {"result": False, "errcode": 401, "message": "Invalid access token"}, status=401
     )
+
+
+def too_many_requests(retry_after: float | None) -> web.Response:
+    """HTTP 429 of the rate limit; `Retry-After` in whole seconds when given."""
+    response = json_response(
+        {"result": False, "errcode": 429, "message": "Too Many Requests", "errors": []},
+        status=429,
+    )
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    return response
 
 
 # ------------------------------------------------------------------------ validation helpers
@@ -548,14 +560,16 @@ async def attribute_series(call: Call) -> Json:
     per_page = _int_query(call, "page_records", DEFAULT_PAGE_RECORDS, 1, MAX_PAGE_RECORDS)
     start = _time_query(call, "start_time")
     end = _time_query(call, "end_time")
-    if start is not None and end is not None:
-        if end < start:
-            raise ApiError(400, "end_time must not be before start_time")
-        if end - start > MAX_SERIES_RANGE_MS:
-            raise ApiError(400, "The time range must not exceed 30 days")
-    points = call.state.series_points(found.id, call.param("identifier"), start, end)
+    if start is None or end is None:
+        start = end = None  # a range applies only with both ends: else the newest points
+    elif end < start:
+        raise ApiError(400, "end_time must not be before start_time")
+    elif end - start > MAX_SERIES_RANGE_MS:
+        raise ApiError(400, "The time range must not exceed 30 days")
+    identifier = call.param("identifier")
     offset = (page - 1) * per_page
-    return [p.as_json() for p in points[offset : offset + per_page]]
+    points = call.state.series_page(found.id, identifier, start, end, offset=offset, count=per_page)
+    return [p.as_json() for p in points]
 
 
 async def attributes_remove(call: Call) -> Json:
@@ -963,6 +977,9 @@ async def _serve(
         token = state.check_token(value) if value else None
         if token is None:
             return unauthorized()
+        wait = state.take_rate(token.value)
+        if wait is not None:
+            return too_many_requests(wait if state.rate_limit_retry_after else None)
     try:
         info = await handler(Call(state, request, body, token))
     except ApiError as err:
@@ -1002,4 +1019,5 @@ def create_app(state: SimulatorState) -> web.Application:
             name=route.name,
         )
     add_admin_routes(app, state)
+    add_broker(app, state)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import random
-from typing import Final
+from typing import Final, cast
 
 from .jsontypes import Json, JsonObject
 from .state import (
@@ -19,6 +19,7 @@ from .state import (
     Drift,
     ExtendInfoDef,
     Project,
+    SeriesPoint,
     SimulatorState,
     wall_clock,
 )
@@ -28,6 +29,9 @@ DEMO_ACCESS_KEY: Final = "demo-access-key"
 DEMO_SECRET_KEY: Final = "demo-secret-key"  # noqa: S105 - public demo credentials
 DEMO_ACCOUNT: Final = "admin"
 DEMO_PASSWORD: Final = "demo-password"  # noqa: S105 - public demo credentials
+# MQTT app subscription: ProjectViewKey (username) and ProjectViewSecret (password).
+DEMO_VIEW_KEY: Final = "demo-view-key"
+DEMO_VIEW_SECRET: Final = "demo-view-secret"  # noqa: S105 - public demo credentials
 DEMO_PROJECT_ID: Final = "proj-demo"
 DEMO_PROJECT_NAME: Final = "Demo Home & Office 演示项目"
 
@@ -458,6 +462,67 @@ def _seed_history(
             state.add_point(device, identifier, past, current.ts - index * interval_ms, "report")
 
 
+def _meter_kw(ts: int, rng: random.Random) -> float:
+    """The power (kW) a household meter draws at `ts`, by the hour of the day in China."""
+    hour = (ts // HOUR_MS + 8) % 24
+    if 18 <= hour < 23:
+        base = 0.42
+    elif 7 <= hour < 9:
+        base = 0.2
+    elif hour < 6:
+        base = 0.03
+    else:
+        base = 0.08
+    return base * rng.uniform(0.7, 1.3)
+
+
+def meter_history(
+    end_ts: int,
+    end_value: float,
+    rng: random.Random,
+    *,
+    days: int,
+    reset_days_ago: float | None = None,
+    gap_days_ago: float | None = None,
+    gap_hours: float = 6,
+    name: str = "energy",
+) -> list[SeriesPoint]:
+    """A kWh meter reporting every 5 minutes for `days` days, last `end_value` at `end_ts`.
+
+    It rises by what a household draws in 5 minutes (more in the evening). With
+    `reset_days_ago` it restarts near 0 then (counting from about 2000 kWh before); with
+    `gap_days_ago` it does not report for `gap_hours` from then on (but keeps counting).
+    Oldest first, rounded to Wh.
+    """
+    step = 5 * MINUTE_MS
+    count = days * DAY_MS // step
+    times = [end_ts - (count - 1 - k) * step for k in range(count)]
+    usage = [_meter_kw(ts, rng) * step / HOUR_MS for ts in times]  # kWh up to each report
+    values = [0.0] * count
+    first = 0
+    if reset_days_ago is None:
+        values[0] = end_value - sum(usage[1:])
+    else:
+        first = count - round(reset_days_ago * DAY_MS / step)
+        values[first] = round(rng.uniform(0.005, 0.05), 3)
+        scale = (end_value - values[first]) / sum(usage[first + 1 :])
+        usage = [kwh * scale for kwh in usage]
+        level = rng.uniform(1500.0, 2500.0)
+        for index in range(first):
+            level += usage[index]
+            values[index] = level
+    for index in range(first + 1, count):
+        values[index] = values[index - 1] + usage[index]
+    values[-1] = end_value
+    gap_start = end_ts - round((gap_days_ago or 0) * DAY_MS)
+    gap_end = gap_start + round(gap_hours * HOUR_MS) if gap_days_ago is not None else gap_start
+    return [
+        SeriesPoint(ts, name, round(value, 3), "report")
+        for ts, value in zip(times, values, strict=True)
+        if not gap_start <= ts < gap_end
+    ]
+
+
 def demo_state(
     *, now: float | None = None, clock: Callable[[], float] = wall_clock
 ) -> SimulatorState:
@@ -477,6 +542,8 @@ def demo_state(
         access_key=DEMO_ACCESS_KEY,
         secret_key=DEMO_SECRET_KEY,
         project_key="pk-demo-0123456789",
+        view_key=DEMO_VIEW_KEY,
+        view_secret=DEMO_VIEW_SECRET,
         clock=clock,
     )
     now_ms = int((clock() if now is None else now) * 1000)
@@ -506,6 +573,16 @@ def demo_state(
         device.active = {"attributes": last, "online": last - 3 * HOUR_MS}
         state.set_attributes(device_id, values, ts=last)
         _seed_history(state, device, rng, 48, 30 * MINUTE_MS)
+    # The TV plug's energy meter: 35 days of 5-minute reports, a reset and a 6-hour gap.
+    energy = state.devices["dev-plug-tv"].attributes["energy"]
+    state.series[("dev-plug-tv", "energy")] = meter_history(
+        energy.ts,
+        cast("float", energy.value),
+        random.Random(7),
+        days=35,
+        reset_days_ago=27.5,
+        gap_days_ago=9.25,
+    )
 
     state.devices["dev-living-th"].standard_infos["location"] = {
         "address": "上海市 客厅 Living room",
@@ -663,6 +740,7 @@ def generated_state(
     seed: int = 0,
     *,
     history_points: int = 5,
+    meters: int = 0,
     now: float | None = None,
     clock: Callable[[], float] = wall_clock,
 ) -> SimulatorState:
@@ -670,14 +748,18 @@ def generated_state(
 
     Ids: device type `dt-generated`, devices `gen-00001`..., attributes `attr_01`...
     Every 20th device is offline, every 50th alarming (level 1). Same credentials as the demo.
+    `meters` more devices (`meter-0001`..., type `dt-generated-meter`) have an `energy`
+    attribute (kWh, report) with 30 days of reports every 5 minutes.
     """
-    if devices < 0 or attributes < 0 or not 0 <= change_share <= 1:
-        raise ValueError("devices and attributes must be >= 0, change_share in [0, 1]")
+    if devices < 0 or attributes < 0 or meters < 0 or not 0 <= change_share <= 1:
+        raise ValueError("devices, attributes and meters must be >= 0, change_share in [0, 1]")
     state = SimulatorState(
         Project(GENERATED_PROJECT_ID, f"Generated 生成项目 ({devices} devices)", "", {}),
         app_id=DEMO_APP_ID,
         access_key=DEMO_ACCESS_KEY,
         secret_key=DEMO_SECRET_KEY,
+        view_key=DEMO_VIEW_KEY,
+        view_secret=DEMO_VIEW_SECRET,
         clock=clock,
         seed=seed,
     )
@@ -735,5 +817,43 @@ def generated_state(
         state.set_attributes(device_id, values, ts=ts)
         _seed_history(state, device, rng, history_points, 5 * MINUTE_MS)
         state.drift[device_id] = drift
+    if meters:
+        _add_meters(state, owner, meters, seed, now_ms)
     state.change_share = change_share
     return state
+
+
+def _add_meters(state: SimulatorState, owner: Customer, count: int, seed: int, now_ms: int) -> None:
+    """Energy meters with 30 days of history, each from its own random generator."""
+    energy = _model("energy", "累计电量 Energy", "report", "number", unit="千瓦时", precision=3)
+    state.add_device_type(
+        DeviceType(
+            "dt-generated-meter",
+            "生成电表 Generated meter",
+            "",
+            {},
+            CREATED_MS,
+            models=_models(energy),
+        )
+    )
+    for number in range(1, count + 1):
+        rng = random.Random(f"meter-{seed}-{number}")
+        device_id = f"meter-{number:04d}"
+        device = state.add_device(
+            Device(
+                device_id,
+                f"电表 Meter {number}",
+                "dt-generated-meter",
+                device_key=f"MTR{number:04d}",
+                create_time=CREATED_MS + number * MINUTE_MS,
+                groups=["grp-gen-a"],
+                online=True,
+            )
+        )
+        owner.device_ids.append(device_id)
+        ts = now_ms - rng.randint(1, 300) * 1000
+        value = round(rng.uniform(500.0, 5000.0), 3)
+        device.active = {"attributes": ts, "online": ts - HOUR_MS}
+        state.set_attributes(device_id, {"energy": value}, ts=ts)
+        state.series[(device_id, "energy")] = meter_history(ts, value, rng, days=30)
+        state.drift[device_id] = {"energy": Drift(0.05, increasing=True)}

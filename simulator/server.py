@@ -2,6 +2,7 @@
 
 python -m simulator --port 8081 --scenario demo
 python -m simulator --scenario generated --devices 1000 --attributes 10 --tick-seconds 5
+python -m simulator --scenario generated --meters 10 --rate-limit 5
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
+
+
 def _share(text: str) -> float:
     value = float(text)
     if not 0 <= value <= 1:
@@ -57,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=0, help="generated: random seed")
     parser.add_argument(
+        "--meters", type=int, default=0, help="generated: energy meters with 30 days of history"
+    )
+    parser.add_argument(
         "--tick-seconds", type=_positive_float, default=0.0, help="tick every S seconds (0 = off)"
     )
     parser.add_argument(
@@ -64,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--ignore-page-records", action="store_true", help="always 20 devices per page"
+    )
+    parser.add_argument(
+        "--rate-limit", type=_rate, default=None, help="API requests per second and token (429)"
+    )
+    parser.add_argument(
+        "--no-retry-after", action="store_true", help="rate limit: no Retry-After header"
     )
     parser.add_argument("--app-token-lifetime", type=_positive_float, default=None)
     parser.add_argument("--admin-token-lifetime", type=_positive_float, default=None)
@@ -73,20 +90,24 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.devices < 0 or args.attributes < 0:
-        parser.error("--devices and --attributes must not be negative")
+    if args.devices < 0 or args.attributes < 0 or args.meters < 0:
+        parser.error("--devices, --attributes and --meters must not be negative")
     return args
 
 
 def make_state(args: argparse.Namespace) -> SimulatorState:
     """The state the arguments describe, with their switches applied."""
     if args.scenario == "generated":
-        state = generated_state(args.devices, args.attributes, args.change_share, args.seed)
+        state = generated_state(
+            args.devices, args.attributes, args.change_share, args.seed, meters=args.meters
+        )
     else:
         state = demo_state()
     if args.latency_ms:
         state.faults.set("latency", ms=args.latency_ms)
     state.ignore_page_records = args.ignore_page_records
+    if args.rate_limit is not None:
+        state.set_rate_limit(args.rate_limit, retry_after=not args.no_retry_after)
     if args.app_token_lifetime is not None:
         state.app_token_lifetime = args.app_token_lifetime
     if args.admin_token_lifetime is not None:
@@ -111,6 +132,11 @@ def describe(running: RunningSimulator, args: argparse.Namespace) -> str:
                 f" secret_key={DEMO_SECRET_KEY}"
             ),
             f"  Admin login: app_id={DEMO_APP_ID} account={DEMO_ACCOUNT} password={DEMO_PASSWORD}",
+            f"  MQTT:       {running.mqtt_url}",
+            (
+                f"  MQTT login: view_key={state.view_key} view_secret={state.view_secret}"
+                f" topic={state.view_key}/+/attributes"
+            ),
         ]
     )
 

@@ -7,6 +7,7 @@ import bisect
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+import math
 import random
 import secrets
 import time
@@ -310,6 +311,10 @@ class SeriesPoint:
         return {"ts": self.ts, "name": self.name, "value": self.value, "type": self.type}
 
 
+def _point_ts(point: SeriesPoint) -> int:
+    return point.ts
+
+
 @dataclass(slots=True)
 class Token:
     """An issued access token."""
@@ -406,6 +411,10 @@ class Drift:
     increasing: bool = False
 
 
+type ReportListener = Callable[[Device, JsonObject, int], None]
+"""Told of each attribute report: the device, what it reported, the report's ts (ms)."""
+
+
 class SimulatorState:
     """One simulated project. Mutate it directly in tests; the app reads it per request."""
 
@@ -417,6 +426,8 @@ class SimulatorState:
         access_key: str,
         secret_key: str,
         project_key: str = "",
+        view_key: str = "",
+        view_secret: str = "",
         clock: Callable[[], float] = wall_clock,
         seed: int = 0,
         log_limit: int = 10000,
@@ -426,6 +437,9 @@ class SimulatorState:
         self.access_key = access_key
         self.secret_key = secret_key
         self.project_key = project_key or f"pk-{project.id}"
+        # MQTT app subscription (ProjectViewKey / ProjectViewSecret), served by broker.py.
+        self.view_key = view_key or f"vk-{project.id}"
+        self.view_secret = view_secret or f"vs-{project.id}"
         self.clock = clock
         self.rng = random.Random(seed)
 
@@ -438,13 +452,17 @@ class SimulatorState:
         self.alarm_logs: list[AlarmLog] = []
         self.standard_infos: list[ExtendInfoDef] = []
         self.series: dict[tuple[str, str], list[SeriesPoint]] = {}
-        self.series_limit = 2000
+        self.series_limit = 20_000  # per attribute: 69 days of reports every 5 minutes
 
         # Behaviour switches.
         self.app_token_lifetime = APP_TOKEN_LIFETIME
         self.admin_token_lifetime = ADMIN_TOKEN_LIFETIME
         self.ignore_page_records = False
         self.validate_writes = True
+        # Rate limit (set_rate_limit): the times of accepted requests, per access token.
+        self.rate_limit: float | None = None
+        self.rate_limit_retry_after = True
+        self._rate_windows: dict[str, deque[float]] = {}
 
         # Ticks: which devices change (change_share of the candidates) and how.
         self.change_share = 0.0
@@ -460,6 +478,7 @@ class SimulatorState:
         self.writes: defaultdict[str, list[WriteRecord]] = defaultdict(list)
         self._id_counters: Counter[str] = Counter()
         self._hangs: set[asyncio.Event] = set()
+        self._report_listeners: list[ReportListener] = []
 
     @property
     def pushes(self) -> dict[str, list[WriteRecord]]:
@@ -574,6 +593,41 @@ class SimulatorState:
         self.log.clear()
         self._counts.clear()
 
+    # ----------------------------------------------------------------- rate limit
+
+    def set_rate_limit(self, per_second: float | None, retry_after: bool = True) -> None:
+        """Accept at most `per_second` API requests per second and access token (None: no limit).
+
+        A sliding window: floor(per_second) requests (at least 1) per floor/per_second
+        seconds, so 5 is 5 per second and 0.5 is 1 per 2 seconds. Beyond it, HTTP 429
+        (with a `Retry-After` header of whole seconds when `retry_after`). Token requests
+        are never limited: they have no access token to count them by.
+        """
+        if per_second is not None and (
+            isinstance(per_second, bool)
+            or not isinstance(per_second, int | float)
+            or not 0 < per_second < math.inf
+        ):
+            raise ValueError("per_second must be a positive number or None")
+        self.rate_limit = None if per_second is None else float(per_second)
+        self.rate_limit_retry_after = retry_after
+        self._rate_windows.clear()
+
+    def take_rate(self, token: str) -> float | None:
+        """Count one request of `token`: None if accepted, else seconds until one would be."""
+        if self.rate_limit is None:
+            return None
+        capacity = max(1, math.floor(self.rate_limit))
+        window = capacity / self.rate_limit
+        now = self.clock()
+        accepted = self._rate_windows.setdefault(token, deque())
+        while accepted and accepted[0] <= now - window:
+            accepted.popleft()
+        if len(accepted) >= capacity:
+            return accepted[0] + window - now
+        accepted.append(now)
+        return None
+
     # ----------------------------------------------------------------- hangs
 
     async def hang(self, seconds: float) -> bool:
@@ -661,6 +715,16 @@ class SimulatorState:
             self.add_point(device, identifier, value, ts, source)
         if source == "report" and values:
             device.active["attributes"] = max(ts, device.active.get("attributes", 0))
+            for listener in list(self._report_listeners):
+                listener(device, dict(values), ts)
+
+    def add_report_listener(self, listener: ReportListener) -> None:
+        """Call `listener(device, attributes, ts)` whenever a device reports attributes."""
+        self._report_listeners.append(listener)
+
+    def remove_report_listener(self, listener: ReportListener) -> None:
+        if listener in self._report_listeners:
+            self._report_listeners.remove(listener)
 
     def add_point(self, device: Device, identifier: str, value: Json, ts: int, kind: str) -> None:
         points = self.series.setdefault((device.id, identifier), [])
@@ -685,12 +749,28 @@ class SimulatorState:
         self, device_id: str, identifier: str, start: int | None, end: int | None
     ) -> list[SeriesPoint]:
         """Points in [start, end], newest first."""
+        return self.series_page(device_id, identifier, start, end)
+
+    def series_page(
+        self,
+        device_id: str,
+        identifier: str,
+        start: int | None,
+        end: int | None,
+        *,
+        offset: int = 0,
+        count: int | None = None,
+    ) -> list[SeriesPoint]:
+        """Points in [start, end], newest first, from the `offset`-th on (at most `count`).
+
+        Found by bisection: a long history costs no more than a short one.
+        """
         points = self.series.get((device_id, identifier), [])
-        return [
-            p
-            for p in reversed(points)
-            if (start is None or p.ts >= start) and (end is None or p.ts <= end)
-        ]
+        low = 0 if start is None else bisect.bisect_left(points, start, key=_point_ts)
+        high = len(points) if end is None else bisect.bisect_right(points, end, key=_point_ts)
+        top = high - offset
+        bottom = low if count is None else max(low, top - count)
+        return points[bottom:top][::-1] if top > bottom else []
 
     # ----------------------------------------------------------------- device life
 

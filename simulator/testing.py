@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from .app import create_app
+from .broker import BROKER_KEY, MQTT_PATH, MqttBroker
 from .state import SimulatorState
 
 
@@ -29,6 +30,16 @@ class RunningSimulator:
     def api_url(self) -> str:
         """The API base, `<url>/api/v1`."""
         return f"{self.url}/api/v1"
+
+    @property
+    def broker(self) -> MqttBroker:
+        """The MQTT broker (app subscription) and its controls."""
+        return self.runner.app[BROKER_KEY]
+
+    @property
+    def mqtt_url(self) -> str:
+        """The broker's WebSocket URL, `ws://host:port/mqtt`."""
+        return "ws" + self.url.removeprefix("http") + MQTT_PATH
 
     async def close(self) -> None:
         """Stop listening; ends hanging requests and open connections."""

@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from simulator.state import AttributeModel, SimulatorState
+from simulator import state as state_module
+from simulator.state import AttributeModel, SeriesPoint, SimulatorState
 
 from .conftest import Api, FakeClock
 
@@ -91,18 +92,42 @@ async def test_series_time_range(api: Api, state: SimulatorState) -> None:
         params={"start_time": str(start), "end_time": str(end), "page_records": "100"},
     )
     assert [p["ts"] for p in found] == [p.ts for p in reversed(points[10:21])]
-    only_start = await api.info(
-        "GET",
-        "/device/dev-living-th/attribute/humidity/series",
-        params={"start_time": str(points[-3].ts)},
-    )
-    assert len(only_start) == 3
-    only_end = await api.info(
-        "GET",
-        "/device/dev-living-th/attribute/humidity/series",
-        params={"end_time": str(points[1].ts)},
-    )
-    assert len(only_end) == 2
+    # A range applies only with both ends; otherwise the newest points.
+    newest = [p.ts for p in reversed(points[-20:])]
+    for params in ({"start_time": str(points[-3].ts)}, {"end_time": str(points[1].ts)}):
+        found = await api.info(
+            "GET", "/device/dev-living-th/attribute/humidity/series", params=params
+        )
+        assert [p["ts"] for p in found] == newest
+
+
+async def test_series_of_a_long_history(
+    api: Api, state: SimulatorState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    points = state.series[("dev-plug-tv", "energy")]
+    assert len(points) > 10_000
+    lookups = 0
+    original = state_module._point_ts
+
+    def counting(point: SeriesPoint) -> int:
+        nonlocal lookups
+        lookups += 1
+        return original(point)
+
+    monkeypatch.setattr(state_module, "_point_ts", counting)
+    start, end = points[5000].ts, points[5000].ts + 2 * DAY_MS
+    path = "/device/dev-plug-tv/attribute/energy/series"
+    query = {"start_time": str(start), "end_time": str(end), "page_records": "100"}
+    pages = [
+        await api.info("GET", path, params={**query, "page": str(page)}) for page in range(1, 8)
+    ]
+    inside = [p for p in points if start <= p.ts <= end]
+    assert [len(page) for page in pages] == [100, 100, 100, 100, 100, 77, 0]
+    assert [p["ts"] for page in pages for p in page] == [p.ts for p in reversed(inside)]
+    assert lookups < 7 * 2 * 20  # two bisections per page, no scan of 10,000 points
+    newest = await api.info("GET", path, params={"page": "3", "page_records": "7"})
+    assert [p["ts"] for p in newest] == [p.ts for p in reversed(points[-21:-14])]
+    assert await api.info("GET", path, params={"page": "2000", "page_records": "100"}) == []
 
 
 @pytest.mark.parametrize(

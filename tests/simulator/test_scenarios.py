@@ -1,6 +1,7 @@
 """The demo and generated scenarios: coverage of the vocabulary, determinism, ticks."""
 
 from collections import Counter
+import itertools
 
 import pytest
 
@@ -25,6 +26,9 @@ from simulator.state import (
 )
 
 from .conftest import START, FakeClock
+
+DAY_MS = 86_400_000
+FIVE_MINUTES = 300_000
 
 
 def _models(state: SimulatorState) -> list[AttributeModel]:
@@ -231,3 +235,73 @@ def test_generated_edge_cases() -> None:
     for args in ((-1, 1, 0.1), (1, -1, 0.1), (1, 1, 1.5)):
         with pytest.raises(ValueError, match="must be"):
             generated_state(*args)
+
+
+def test_demo_energy_meter_history() -> None:
+    state = demo_state(now=START)
+    current = state.devices["dev-plug-tv"].attributes["energy"]
+    points = state.series[("dev-plug-tv", "energy")]
+    times = [p.ts for p in points]
+    values = [p.value for p in points]
+    assert all(isinstance(value, float) for value in values)
+    assert (times[-1], values[-1]) == (current.ts, current.value) == (current.ts, 132.418)
+    assert times == sorted(times)
+    assert current.ts - times[0] == 35 * DAY_MS - FIVE_MINUTES
+    steps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert Counter(steps) == {FIVE_MINUTES: len(points) - 2, 73 * FIVE_MINUTES: 1}  # 6 h gap
+    gap = steps.index(73 * FIVE_MINUTES)
+    assert 9 * DAY_MS < current.ts - times[gap] < 10 * DAY_MS
+    rises = [
+        (later - earlier, index)
+        for index, (earlier, later) in enumerate(itertools.pairwise(values))
+    ]
+    [reset] = [index for rise, index in rises if rise < 0]  # type: ignore[operator]
+    assert values[reset] > 1000  # type: ignore[operator]
+    assert 0 < values[reset + 1] < 0.1  # type: ignore[operator]
+    assert 27 * DAY_MS < current.ts - times[reset + 1] < 28 * DAY_MS
+    usual = [rise for rise, index in rises if index not in (reset, gap)]
+    assert min(usual) >= 0  # type: ignore[operator]
+    assert max(usual) < 0.1  # type: ignore[operator]
+    assert 0.2 < rises[gap][0] < 3  # type: ignore[operator]  # the meter kept counting
+
+
+def test_demo_keeps_its_other_history() -> None:
+    state = demo_state(now=START)
+    for (device_id, identifier), points in state.series.items():
+        if (device_id, identifier) != ("dev-plug-tv", "energy"):
+            assert len(points) in {1, 49}, (device_id, identifier)  # 48 seeded + current
+
+
+def test_generated_meters() -> None:
+    state = generated_state(3, 1, 1.0, seed=4, meters=2, now=START)
+    assert list(state.devices) == [
+        "gen-00001",
+        "gen-00002",
+        "gen-00003",
+        "meter-0001",
+        "meter-0002",
+    ]
+    assert len(state.series[("gen-00001", "attr_01")]) == 6
+    model = state.model_of(state.devices["meter-0001"], "energy")
+    assert model is not None
+    assert (model.attr_type, model.data_type, model.data_options["unit"]) == (
+        "report",
+        "number",
+        "千瓦时",
+    )
+    for device_id in ("meter-0001", "meter-0002"):
+        current = state.devices[device_id].attributes["energy"]
+        points = state.series[(device_id, "energy")]
+        assert len(points) == 30 * 288
+        assert (points[-1].ts, points[-1].value) == (current.ts, current.value)
+        assert points[0].ts == current.ts - 30 * DAY_MS + FIVE_MINUTES
+        values = [p.value for p in points]
+        assert values == sorted(values)  # type: ignore[type-var]
+        assert 0 < values[0] < values[-1]  # type: ignore[operator]
+    assert state.customers["cust-owner"].device_ids == list(state.devices)
+    assert _snapshot(state) == _snapshot(generated_state(3, 1, 1.0, seed=4, meters=2, now=START))
+    without = generated_state(3, 1, 1.0, seed=4, now=START)
+    assert state.series[("gen-00002", "attr_01")] == without.series[("gen-00002", "attr_01")]
+    assert "meter-0001" in state.tick()
+    with pytest.raises(ValueError, match="meters"):
+        generated_state(1, 1, meters=-1)

@@ -164,3 +164,16 @@ async def test_start_simulator_on_a_busy_port() -> None:
             await start_simulator(demo_state(), port=port)
     finally:
         await first.close()
+
+
+def test_generated_meters_from_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    assert parse_args([]).meters == 0
+    state = make_state(parse_args(["--scenario", "generated", "--devices", "2", "--meters", "3"]))
+    assert [d for d in state.devices if d.startswith("meter-")] == [
+        "meter-0001",
+        "meter-0002",
+        "meter-0003",
+    ]
+    with pytest.raises(SystemExit):
+        parse_args(["--meters", "-1"])
+    assert "--meters" in capsys.readouterr().err
