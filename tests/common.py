@@ -2,10 +2,12 @@
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import Event, HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
@@ -17,12 +19,14 @@ from custom_components.thingscloud.const import (
     CONF_ACCESS_KEY,
     CONF_APP_ID,
     CONF_AUTH_TYPE,
-    CONF_COMMANDS,
+    CONF_COMMAND_ID,
     CONF_ENDPOINT,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
+    SUBENTRY_COMMAND_BUTTON,
+    SUBENTRY_COMMAND_SWITCH,
 )
 from custom_components.thingscloud.coordinator import ThingsCloudCoordinator
 from simulator.scenarios import DEMO_ACCESS_KEY, DEMO_APP_ID, DEMO_SECRET_KEY
@@ -58,23 +62,32 @@ async def set_up_platforms(
     """Set an entry up with the given platforms only; return it.
 
     The entry is added first unless the test added it already (to prepare registry entries).
-    With `commands`, the options become the default scan interval and these command items.
+    `commands` are command items (`kind` switch or button, `id`, `device_id`, `name`, ...),
+    added as config subentries.
     """
     if hass.config_entries.async_get_entry(entry.entry_id) is None:
         entry.add_to_hass(hass)
-    if commands is not None:
-        hass.config_entries.async_update_entry(
-            entry, options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL, CONF_COMMANDS: commands}
-        )
+    for item in commands or ():
+        hass.config_entries.async_add_subentry(entry, command_subentry(item))
     with patch("custom_components.thingscloud.PLATFORMS", list(platforms)):
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
     return entry
 
 
+def command_subentry(item: Mapping[str, Any]) -> ConfigSubentry:
+    """Return the config subentry of a command item (`kind` switch or button, `id`, ...)."""
+    data = {key: value for key, value in item.items() if key not in ("kind", "id")}
+    data[CONF_COMMAND_ID] = item["id"]
+    kind = SUBENTRY_COMMAND_SWITCH if item["kind"] == "switch" else SUBENTRY_COMMAND_BUTTON
+    return ConfigSubentry(
+        data=MappingProxyType(data), subentry_type=kind, title=item["name"], unique_id=None
+    )
+
+
 def coordinator_of(entry: MockConfigEntry) -> ThingsCloudCoordinator:
     """Return the coordinator of a set-up entry."""
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     assert isinstance(coordinator, ThingsCloudCoordinator)
     return coordinator
 

@@ -1,13 +1,15 @@
-"""The button platform: command buttons of the options, against the simulator."""
+"""The button platform: command buttons of config subentries, against the simulator."""
 
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -15,14 +17,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.thingscloud.const import (
-    DOMAIN,
-)
+from custom_components.thingscloud.const import CONF_COMMAND_ID, DOMAIN
 from simulator.state import Device
 from simulator.testing import RunningSimulator
 
 from .common import (
     call_entity_service,
+    entity_id_of,
     next_cycle,
     sent_commands,
     set_up_platforms,
@@ -137,30 +138,51 @@ async def test_press_sends_the_command(hass: HomeAssistant, sim: RunningSimulato
 
 @pytest.mark.usefixtures("buttons")
 @pytest.mark.parametrize(
-    ("kind", "params"),
+    ("kind", "params", "key"),
     [
-        ("result_false", {"errcode": 40004, "message": "device offline"}),
-        ("http_error", {"status": 503}),
+        ("result_false", {"errcode": 40004, "message": "device offline"}, "api_error"),
+        ("http_error", {"status": 503}, "connection_error"),
+        ("rate_limit", {"retry_after": 30}, "rate_limited"),
     ],
 )
 async def test_failed_press_raises_a_translated_error(
-    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any]
+    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any], key: str
 ) -> None:
-    """A refused command raises `command_failed` carrying the API's message."""
+    """A refused command raises the error of its kind, carrying the API's message."""
     sim.state.faults.set(kind, "control_command", **params)
 
     with pytest.raises(HomeAssistantError) as raised:
         await press(hass, REBOOT_UID)
 
     assert raised.value.translation_domain == DOMAIN
-    assert raised.value.translation_key == "command_failed"
+    assert raised.value.translation_key == key
     placeholders = raised.value.translation_placeholders
     assert placeholders is not None
-    assert (placeholders["name"], placeholders["method"]) == ("Reboot", "reboot")
+    assert placeholders.keys() == {"error"}
     if kind == "result_false":
         assert "device offline" in placeholders["error"]
     assert sim.state.count("control_command") == 1
     assert sent_commands(sim, "dev-gateway") == []
+
+
+@pytest.mark.usefixtures("buttons")
+async def test_press_with_rejected_credentials_starts_reauth(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """The command's token is refused and so are the credentials: `auth_failed` and reauth."""
+    sim.state.secret_key = "rotated"
+    sim.state.faults.set("token_expired", "control_command")
+    sim.state.clear_log()
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await press(hass, REBOOT_UID)
+
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "auth_failed"
+    assert [entry.status for entry in sim.state.requests("control_command")] == [401]
+    assert sent_commands(sim, "dev-gateway") == []
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
 @pytest.mark.usefixtures("buttons")
@@ -187,18 +209,62 @@ async def test_buttons_follow_their_device(
     assert sent_commands(sim, "dev-gateway-2") == [("pair", {"seconds": 60})]
 
 
-async def test_removed_buttons_leave_the_registry(
+def subentry_id_of(entry: MockConfigEntry, command_id: str) -> str:
+    """Return the id of the config subentry of a command."""
+    (subentry_id,) = (
+        subentry.subentry_id
+        for subentry in entry.subentries.values()
+        if subentry.data.get(CONF_COMMAND_ID) == command_id
+    )
+    return subentry_id
+
+
+def device_of(hass: HomeAssistant, entry: MockConfigEntry, device_id: str) -> dr.DeviceEntry:
+    """Return the device registry entry of a ThingsCloud device."""
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, device_id), entry.entry_id)
+    assert device is not None, device_id
+    return device
+
+
+async def test_button_joins_its_device_without_claiming_it(
+    hass: HomeAssistant, buttons: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """The button's registry entry has its subentry and the device; the device stays main."""
+    for command_id, unique_id, device_id in (
+        (REBOOT_ID, REBOOT_UID, "dev-gateway"),
+        (BEEP_ID, BEEP_UID, "dev-lobby-led"),
+    ):
+        device = device_of(hass, buttons, device_id)
+        assert device.config_subentry_id is None
+        entity = entity_registry.async_get(entity_id_of(hass, BUTTON_DOMAIN, unique_id))
+        assert entity is not None
+        assert entity.config_entry_id == buttons.entry_id
+        assert entity.config_subentry_id == subentry_id_of(buttons, command_id)
+        assert entity.device_id == device.id
+
+
+async def test_deleting_a_command_removes_only_its_button(
     hass: HomeAssistant,
     sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
+    buttons: MockConfigEntry,
     entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Buttons of commands no longer configured are removed at setup."""
-    mock_config_entry.add_to_hass(hass)
-    gone = entity_registry.async_get_or_create(
-        BUTTON_DOMAIN, DOMAIN, f"dev-lobby-led_command_{BEEP_ID}", config_entry=mock_config_entry
-    )
-    await set_up_platforms(hass, mock_config_entry, Platform.BUTTON, commands=[REBOOT])
+    """Deleting a button's subentry removes that button; its device and the others stay."""
+    beep = entity_id_of(hass, BUTTON_DOMAIN, BEEP_UID)
+    reboot = entity_id_of(hass, BUTTON_DOMAIN, REBOOT_UID)
+    device = device_of(hass, buttons, "dev-lobby-led")
 
-    assert entity_registry.async_get(gone.entity_id) is None
+    with patch("custom_components.thingscloud.PLATFORMS", [Platform.BUTTON]):
+        assert hass.config_entries.async_remove_subentry(buttons, subentry_id_of(buttons, BEEP_ID))
+        await hass.async_block_till_done()
+
+    assert entity_registry.async_get(beep) is None
+    assert hass.states.get(beep) is None
+    assert device_registry.async_get(device.id) is not None
+    assert entity_registry.async_get(reboot) is not None
     assert state_of(hass, BUTTON_DOMAIN, REBOOT_UID).state == STATE_UNKNOWN
+    await press(hass, REBOOT_UID)
+    assert sent_commands(sim, "dev-gateway") == [
+        ("reboot", {"delay": 5, "reason": "home assistant"})
+    ]

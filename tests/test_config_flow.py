@@ -1,25 +1,48 @@
-"""Tests of the ThingsCloud config flow and options flow, against the simulator."""
+"""The config flow, the options flow and the command subentry flows, against the simulator.
 
+Each test drives the flows as the frontend does (menu, forms, submitted values) and checks what
+the user sees (the fields, what they show pre-filled, the errors) and what is stored.
+"""
+
+import asyncio
 from collections.abc import AsyncGenerator, Generator
+from dataclasses import dataclass, field
 from datetime import timedelta
 import json
 import logging
+import math
 from pathlib import Path
 import socket
+from types import MappingProxyType
 from typing import Any
 from unittest.mock import AsyncMock, create_autospec, patch
 
 from aiohttp import web
 from homeassistant import config_entries
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
-from homeassistant.helpers import config_validation as cv
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlowResult,
+    ConfigSubentry,
+    SubentryFlowResult,
+)
+from homeassistant.const import STATE_ON
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
+from homeassistant.helpers.event import async_track_state_change_event
 import probatio
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    MockConfigEntry,
+)
 
+from custom_components.thingscloud import create_client
 from custom_components.thingscloud.api import DeviceGroup, ThingsCloudClient
+from custom_components.thingscloud.api.realtime import check_realtime
 from custom_components.thingscloud.config_flow import _group_options
 from custom_components.thingscloud.const import (
     AUTH_TYPE_ADMIN,
@@ -28,16 +51,27 @@ from custom_components.thingscloud.const import (
     CONF_ACCOUNT,
     CONF_APP_ID,
     CONF_AUTH_TYPE,
-    CONF_COMMANDS,
+    CONF_COMMAND_ID,
+    CONF_DEVICE_ID,
     CONF_DEVICE_TYPES,
     CONF_ENDPOINT,
     CONF_GROUPS,
+    CONF_METHOD,
+    CONF_MQTT_URL,
+    CONF_NAME,
+    CONF_OFF_METHOD,
+    CONF_OFF_PARAMS,
+    CONF_PARAMS,
     CONF_PASSWORD,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
+    CONF_STATE_ATTRIBUTE,
+    CONF_VIEW_KEY,
+    CONF_VIEW_SECRET,
     DOMAIN,
+    SUBENTRY_COMMAND_BUTTON,
+    SUBENTRY_COMMAND_SWITCH,
 )
-from custom_components.thingscloud.helpers import create_client, create_credentials
 from simulator.scenarios import (
     DEMO_ACCESS_KEY,
     DEMO_ACCOUNT,
@@ -46,13 +80,30 @@ from simulator.scenarios import (
     DEMO_PROJECT_ID,
     DEMO_PROJECT_NAME,
     DEMO_SECRET_KEY,
+    DEMO_VIEW_KEY,
+    DEMO_VIEW_SECRET,
 )
 from simulator.testing import RunningSimulator
 
 COMPONENT = Path(__file__).parent.parent / "custom_components" / "thingscloud"
+# What a config, options or subentry flow step returns.
+type Result = ConfigFlowResult | SubentryFlowResult
+CHECK_REALTIME = "custom_components.thingscloud.config_flow.check_realtime"
+
+SWITCH_FIELDS = [
+    CONF_DEVICE_ID,
+    CONF_NAME,
+    CONF_METHOD,
+    CONF_PARAMS,
+    CONF_OFF_METHOD,
+    CONF_OFF_PARAMS,
+    CONF_STATE_ATTRIBUTE,
+]
+BUTTON_FIELDS = [CONF_DEVICE_ID, CONF_NAME, CONF_METHOD, CONF_PARAMS]
+REALTIME_EMPTY = {CONF_MQTT_URL: "", CONF_VIEW_KEY: "", CONF_VIEW_SECRET: ""}
 
 
-# --- helpers -----------------------------------------------------------------------------
+# --- fixtures ------------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +116,104 @@ def mock_setup_entry() -> Generator[AsyncMock]:
     """Keep the integration itself out of tests that are about the flow alone."""
     with patch("custom_components.thingscloud.async_setup_entry", return_value=True) as mock_setup:
         yield mock_setup
+
+
+@pytest.fixture
+def added_entry(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The demo project's entry, added but not set up (its flows ask the API themselves)."""
+    mock_config_entry.add_to_hass(hass)
+    return mock_config_entry
+
+
+@pytest.fixture
+def realtime_entry(hass: HomeAssistant, sim: RunningSimulator) -> MockConfigEntry:
+    """The demo project's entry with working real-time settings stored, added, not set up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=DEMO_PROJECT_NAME,
+        unique_id=DEMO_PROJECT_ID,
+        data=app_data(sim),
+        options={CONF_SCAN_INTERVAL: 60} | realtime_input(sim),
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+def debug_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Every log record, down to debug level (to look for secrets in it)."""
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+@pytest.fixture
+async def not_thingscloud() -> AsyncGenerator[str]:
+    """An HTTP server that is not the ThingsCloud API: 404 for every path."""
+    runner = web.AppRunner(web.Application(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+@dataclass
+class SilentBroker:
+    """A WebSocket server that accepts MQTT connections and never answers them."""
+
+    url: str = ""
+    connections: int = 0
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@pytest.fixture
+async def silent_broker() -> AsyncGenerator[SilentBroker]:
+    """A silent broker on a loopback port.
+
+    At the end, any real-time subscription still running (one that survived its entry) is
+    cancelled, so that the test ends cleanly.
+    """
+    broker = SilentBroker()
+
+    async def handle(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(protocols=("mqtt",))
+        await ws.prepare(request)
+        broker.connections += 1
+        broker.opened.set()
+        async for _ in ws:
+            pass
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/mqtt", handle)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    broker.url = f"ws://127.0.0.1:{runner.addresses[0][1]}/mqtt"
+    yield broker
+    await runner.cleanup()
+    for _ in range(10):
+        left = [
+            task
+            for task in asyncio.all_tasks()
+            if task.get_name().startswith("thingscloud real-time updates") and not task.done()
+        ]
+        if not left:
+            break
+        for task in left:
+            task.cancel()
+        await asyncio.wait(left, timeout=1)
+
+
+@pytest.fixture
+def check_spy() -> Generator[AsyncMock]:
+    """Watch the options flow's connection check of the real-time settings (it still runs)."""
+    with patch(CHECK_REALTIME, wraps=check_realtime) as spy:
+        yield spy
+
+
+# --- helpers -------------------------------------------------------------------------------
 
 
 def app_input(sim: RunningSimulator, **changes: str) -> dict[str, str]:
@@ -93,35 +242,94 @@ def admin_data(sim: RunningSimulator, **changes: str) -> dict[str, str]:
     return {CONF_AUTH_TYPE: AUTH_TYPE_ADMIN} | admin_input(sim) | changes
 
 
-def fields(result: FlowResult) -> list[str]:
-    """The field names of a form, in order, as the frontend receives them."""
-    # What the flow REST API sends: the schema must serialise (selectors, suggestions).
-    sent = json.loads(
+def realtime_input(sim: RunningSimulator, **changes: str) -> dict[str, str]:
+    """The simulator's working real-time settings, as typed in the options form."""
+    return {
+        CONF_MQTT_URL: sim.mqtt_url,
+        CONF_VIEW_KEY: DEMO_VIEW_KEY,
+        CONF_VIEW_SECRET: DEMO_VIEW_SECRET,
+    } | changes
+
+
+def schema_of(result: Result) -> probatio.Schema:
+    """The schema of a form."""
+    schema = result["data_schema"]
+    assert schema is not None
+    return schema
+
+
+def sent_fields(result: Result) -> list[dict[str, Any]]:
+    """The form's fields as the flow REST API sends them to the frontend."""
+    serialised: list[dict[str, Any]] = json.loads(
         json.dumps(
-            probatio.to_field_list(result["data_schema"], custom_serializer=cv.custom_serializer)
+            probatio.to_field_list(schema_of(result), custom_serializer=cv.custom_serializer)
         )
     )
-    names = [str(marker.schema) for marker in result["data_schema"].schema]
-    assert [field["name"] for field in sent] == names
+    return serialised
+
+
+def fields(result: Result) -> list[str]:
+    """The field names of a form, in order, as the frontend receives them."""
+    names = [str(marker.schema) for marker in schema_of(result).schema]
+    assert [field["name"] for field in sent_fields(result)] == names
     return names
 
 
-def marker(result: FlowResult, key: str) -> probatio.Marker:
-    return next(m for m in result["data_schema"].schema if m.schema == key)
+def marker(result: Result, key: str) -> probatio.Marker:
+    found: probatio.Marker = next(m for m in schema_of(result).schema if m.schema == key)
+    return found
 
 
-def suggested(result: FlowResult, key: str) -> Any:
+def default_value(result: Result, key: str) -> Any:
+    """The default of a field (what the form shows when nothing is suggested)."""
+    field = marker(result, key)
+    assert isinstance(field, probatio.Required | probatio.Optional)
+    factory = field.default
+    assert callable(factory)
+    return factory()
+
+
+def suggested(result: Result, key: str) -> Any:
     """The value a form shows pre-filled in a field (None when empty)."""
     description = marker(result, key).description
     return (description or {}).get("suggested_value")
 
 
-def selector_config(result: FlowResult, key: str) -> dict[str, Any]:
-    selector = result["data_schema"].schema[marker(result, key)]
+def all_suggested(result: Result) -> dict[str, Any]:
+    """Every pre-filled value of a form."""
+    return {key: value for key in fields(result) if (value := suggested(result, key)) is not None}
+
+
+def selector_config(result: Result, key: str) -> dict[str, Any]:
+    selector = schema_of(result).schema[marker(result, key)]
     return dict(selector.config)
 
 
-async def start_app_flow(hass: HomeAssistant, auth_type: str = AUTH_TYPE_APP) -> FlowResult:
+def text_type(result: Result, key: str) -> str:
+    """The kind of a text field (text, url, password ...)."""
+    kind: str = selector_config(result, key).get("type", "text")
+    return kind
+
+
+def select_options(result: Result, key: str) -> dict[str, str]:
+    return {option["value"]: option["label"] for option in selector_config(result, key)["options"]}
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((COMPONENT / name).read_text(encoding="utf-8"))
+    return data
+
+
+async def start_app_flow(hass: HomeAssistant, auth_type: str = AUTH_TYPE_APP) -> Result:
+    """Open the menu and choose a way to sign in; return its empty form."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
@@ -135,53 +343,39 @@ async def start_app_flow(hass: HomeAssistant, auth_type: str = AUTH_TYPE_APP) ->
     return result
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-@pytest.fixture
-async def not_thingscloud() -> AsyncGenerator[str]:
-    """An HTTP server that is not the ThingsCloud API: 404 for every path."""
-    runner = web.AppRunner(web.Application(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    await runner.cleanup()
-
-
-# --- setup: menu and success -------------------------------------------------------------
+# --- setup: menu and success ---------------------------------------------------------------
 
 
 async def test_user_step_is_a_menu(hass: HomeAssistant) -> None:
+    """Adding the integration first asks how to sign in: API application or administrator."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert list(result["menu_options"]) == ["app", "admin"]
+    assert result["menu_options"] == ["app", "admin"]
 
 
 async def test_form_fields_and_selectors(hass: HomeAssistant) -> None:
+    """Each sign-in form shows the endpoint and its credentials; secrets are password fields."""
     result = await start_app_flow(hass)
     assert fields(result) == [CONF_ENDPOINT, CONF_APP_ID, CONF_ACCESS_KEY, CONF_SECRET_KEY]
-    assert selector_config(result, CONF_ENDPOINT)["type"] == "url"
-    assert selector_config(result, CONF_APP_ID)["type"] == "text"
-    assert selector_config(result, CONF_ACCESS_KEY)["type"] == "text"
-    assert selector_config(result, CONF_SECRET_KEY)["type"] == "password"
+    assert text_type(result, CONF_ENDPOINT) == "url"
+    assert text_type(result, CONF_APP_ID) == "text"
+    assert text_type(result, CONF_ACCESS_KEY) == "text"
+    assert text_type(result, CONF_SECRET_KEY) == "password"
     assert result["description_placeholders"] == {
-        "example_endpoint": "https://sh-1-api.iot-api.com"
+        "example_endpoint": "https://sh-1-api.iot-api.com",
     }
 
     result = await start_app_flow(hass, AUTH_TYPE_ADMIN)
     assert fields(result) == [CONF_ENDPOINT, CONF_APP_ID, CONF_ACCOUNT, CONF_PASSWORD]
-    assert selector_config(result, CONF_ENDPOINT)["type"] == "url"
-    assert selector_config(result, CONF_ACCOUNT)["type"] == "text"
-    assert selector_config(result, CONF_PASSWORD)["type"] == "password"
+    assert text_type(result, CONF_ENDPOINT) == "url"
+    assert text_type(result, CONF_ACCOUNT) == "text"
+    assert text_type(result, CONF_PASSWORD) == "password"
+    assert result["description_placeholders"] == {
+        "example_endpoint": "https://sh-1-api.iot-api.com",
+    }
 
 
 @pytest.mark.parametrize(
@@ -191,6 +385,7 @@ async def test_form_fields_and_selectors(hass: HomeAssistant) -> None:
 async def test_app_success(
     hass: HomeAssistant, sim: RunningSimulator, mock_setup_entry: AsyncMock, endpoint_suffix: str
 ) -> None:
+    """Valid app credentials create the entry, titled with the project, endpoint normalised."""
     result = await start_app_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -202,6 +397,8 @@ async def test_app_success(
     assert entry.unique_id == DEMO_PROJECT_ID
     assert entry.data == app_data(sim)  # endpoint normalised, app id stripped
     assert entry.options == {CONF_SCAN_INTERVAL: 60}
+    assert (entry.version, entry.minor_version) == (1, 2)
+    assert entry.subentries == {}
     assert len(mock_setup_entry.mock_calls) == 1
     # The credentials were checked before the entry existed.
     assert sim.state.count("access_token") == 1
@@ -211,6 +408,7 @@ async def test_app_success(
 async def test_admin_success(
     hass: HomeAssistant, sim: RunningSimulator, mock_setup_entry: AsyncMock
 ) -> None:
+    """An administrator's account and password create the entry too (no API app needed)."""
     result = await start_app_flow(hass, AUTH_TYPE_ADMIN)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], admin_input(sim, endpoint=f"{sim.url}/api/v1/")
@@ -227,6 +425,7 @@ async def test_admin_success(
 async def test_title_falls_back_to_project_id(
     hass: HomeAssistant, sim: RunningSimulator, mock_setup_entry: AsyncMock
 ) -> None:
+    """A project without a name is titled with its id."""
     sim.state.project.name = ""
     result = await start_app_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], app_input(sim))
@@ -237,11 +436,10 @@ async def test_title_falls_back_to_project_id(
 async def test_duplicate_project_aborts(
     hass: HomeAssistant,
     sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
+    added_entry: MockConfigEntry,
     mock_setup_entry: AsyncMock,
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    # The same project through the other way of logging in is still the same project.
+    """The same project, even signed in the other way, is refused as already configured."""
     result = await start_app_flow(hass, AUTH_TYPE_ADMIN)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], admin_input(sim))
     assert result["type"] is FlowResultType.ABORT
@@ -250,7 +448,7 @@ async def test_duplicate_project_aborts(
     assert mock_setup_entry.mock_calls == []
 
 
-# --- setup: errors and recovery ----------------------------------------------------------
+# --- setup: errors and recovery ------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -270,6 +468,7 @@ async def test_invalid_auth_then_success(
     auth_type: str,
     wrong: dict[str, str],
 ) -> None:
+    """Wrong credentials: invalid_auth, the form keeps what was typed except the secret."""
     make_input = app_input if auth_type == AUTH_TYPE_APP else admin_input
     result = await start_app_flow(hass, auth_type)
     result = await hass.config_entries.flow.async_configure(
@@ -278,7 +477,6 @@ async def test_invalid_auth_then_success(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == auth_type
     assert result["errors"] == {"base": "invalid_auth"}
-    # What the user typed is kept, except the secret.
     typed = make_input(sim, **wrong)
     for key in fields(result):
         if key in (CONF_SECRET_KEY, CONF_PASSWORD):
@@ -292,22 +490,61 @@ async def test_invalid_auth_then_success(
     assert result["result"].unique_id == DEMO_PROJECT_ID
 
 
+# The other sign-in way's words, which the invalid_auth text of a form must not mention.
+OTHER_WAYS_WORDS = {
+    AUTH_TYPE_APP: ["account", "password", "账号", "密码"],
+    AUTH_TYPE_ADMIN: ["access key", "secret key", "keys", "密钥"],
+}
+
+
+@pytest.mark.parametrize(
+    ("auth_type", "wrong"),
+    [(AUTH_TYPE_APP, {CONF_SECRET_KEY: "wrong-secret"}), (AUTH_TYPE_ADMIN, {"password": "nope"})],
+)
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+async def test_invalid_auth_text_speaks_of_this_form(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    mock_setup_entry: AsyncMock,
+    *,
+    auth_type: str,
+    wrong: dict[str, str],
+    language: str,
+) -> None:
+    """After a wrong secret (app) or password (admin) the message names only this form's way.
+
+    The text is rendered as the frontend does: the translation formatted with the step's
+    description placeholders.
+    """
+    make_input = app_input if auth_type == AUTH_TYPE_APP else admin_input
+    result = await start_app_flow(hass, auth_type)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], make_input(sim, **wrong)
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    template = load(f"translations/{language}.json")["config"]["error"]["invalid_auth"]
+    text = template.format_map(result["description_placeholders"]).lower()
+    assert text
+    for word in OTHER_WAYS_WORDS[auth_type]:
+        assert word not in text, f"{language}: {text!r} mentions {word!r}"
+
+
 async def test_secrets_are_not_logged(
     hass: HomeAssistant,
     sim: RunningSimulator,
     mock_setup_entry: AsyncMock,
-    caplog: pytest.LogCaptureFixture,
+    debug_log: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    """Failed sign-ins are logged without the secret that was typed."""
     result = await start_app_flow(hass)
     sim.state.faults.set("http_error", "project", status=503, count=1)
     await hass.config_entries.flow.async_configure(result["flow_id"], app_input(sim))
     await hass.config_entries.flow.async_configure(
         result["flow_id"], app_input(sim, secret_key="a-wrong-secret")
     )
-    assert "Cannot use the ThingsCloud API" in caplog.text
-    assert DEMO_SECRET_KEY not in caplog.text
-    assert "a-wrong-secret" not in caplog.text
+    assert "Cannot use the ThingsCloud API" in debug_log.text
+    assert DEMO_SECRET_KEY not in debug_log.text
+    assert "a-wrong-secret" not in debug_log.text
 
 
 @pytest.mark.parametrize(
@@ -330,6 +567,7 @@ async def test_cannot_connect_then_success(
     route: str,
     params: dict[str, Any],
 ) -> None:
+    """A failing API gives cannot_connect; the same form works once the API answers."""
     result = await start_app_flow(hass)
     sim.state.faults.set(kind, route, **params)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], app_input(sim))
@@ -346,6 +584,7 @@ async def test_cannot_connect_then_success(
 async def test_cannot_connect_closed_port(
     hass: HomeAssistant, sim: RunningSimulator, mock_setup_entry: AsyncMock
 ) -> None:
+    """Nothing listening at the endpoint: cannot_connect, the endpoint stays in the form."""
     result = await start_app_flow(hass, AUTH_TYPE_ADMIN)
     closed = f"http://127.0.0.1:{free_port()}"
     result = await hass.config_entries.flow.async_configure(
@@ -378,6 +617,7 @@ async def test_unknown_error_then_success(
     mock_setup_entry: AsyncMock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """An unexpected failure shows "unknown" and is logged (without the secret)."""
     client = create_autospec(ThingsCloudClient, instance=True)
     client.authenticate.side_effect = RuntimeError("surprise")
     result = await start_app_flow(hass)
@@ -412,6 +652,7 @@ async def test_unknown_error_then_success(
 async def test_invalid_endpoint_then_success(
     hass: HomeAssistant, sim: RunningSimulator, mock_setup_entry: AsyncMock, endpoint: str
 ) -> None:
+    """An unusable endpoint is a field error; nothing is sent anywhere."""
     result = await start_app_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], app_input(sim, endpoint=endpoint)
@@ -419,32 +660,32 @@ async def test_invalid_endpoint_then_success(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_ENDPOINT: "invalid_endpoint"}
     assert suggested(result, CONF_ENDPOINT) == endpoint
-    assert sim.state.request_counts() == {}  # nothing was sent anywhere
+    assert sim.state.request_counts() == {}
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], app_input(sim))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].data[CONF_ENDPOINT] == sim.url
 
 
-# --- reauth ------------------------------------------------------------------------------
+# --- reauth --------------------------------------------------------------------------------
 
 
 async def test_reauth_app_success(
     hass: HomeAssistant,
     sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
+    added_entry: MockConfigEntry,
     mock_setup_entry: AsyncMock,
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
+    """Reauthentication asks for the app credentials again (secret empty) and reloads."""
     sim.state.secret_key = "rotated-secret"
-    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await added_entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
     assert fields(result) == [CONF_APP_ID, CONF_ACCESS_KEY, CONF_SECRET_KEY]
     assert suggested(result, CONF_APP_ID) == DEMO_APP_ID
     assert suggested(result, CONF_ACCESS_KEY) == DEMO_ACCESS_KEY
     assert suggested(result, CONF_SECRET_KEY) is None
-    assert result["description_placeholders"] == {"name": DEMO_PROJECT_NAME}
+    assert result["description_placeholders"]["name"] == DEMO_PROJECT_NAME
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -457,13 +698,14 @@ async def test_reauth_app_success(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    assert mock_config_entry.data == app_data(sim, secret_key="rotated-secret")
+    assert added_entry.data == app_data(sim, secret_key="rotated-secret")
     assert len(mock_setup_entry.mock_calls) == 1  # reloaded
 
 
 async def test_reauth_admin_error_then_success(
     hass: HomeAssistant, sim: RunningSimulator, mock_setup_entry: AsyncMock
 ) -> None:
+    """An administrator's reauthentication shows each error, then succeeds."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=DEMO_PROJECT_NAME,
@@ -505,13 +747,13 @@ async def test_reauth_admin_error_then_success(
 async def test_reauth_other_project(
     hass: HomeAssistant,
     sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
+    added_entry: MockConfigEntry,
     mock_setup_entry: AsyncMock,
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    before = dict(mock_config_entry.data)
+    """Credentials of another project abort with unique_id_mismatch and change nothing."""
+    before = dict(added_entry.data)
     sim.state.project.id = "proj-other"
-    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await added_entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {CONF_APP_ID: DEMO_APP_ID, CONF_ACCESS_KEY: DEMO_ACCESS_KEY, CONF_SECRET_KEY: "x"},
@@ -527,7 +769,7 @@ async def test_reauth_other_project(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "unique_id_mismatch"
-    assert dict(mock_config_entry.data) == before
+    assert dict(added_entry.data) == before
     assert mock_setup_entry.mock_calls == []
 
 
@@ -554,17 +796,17 @@ async def test_reauth_with_unusable_stored_endpoint(
     assert result["errors"] == {"base": "invalid_endpoint"}
 
 
-# --- reconfigure -------------------------------------------------------------------------
+# --- reconfigure ---------------------------------------------------------------------------
 
 
 async def test_reconfigure_keeps_secret_when_left_empty(
     hass: HomeAssistant,
     sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
+    added_entry: MockConfigEntry,
     mock_setup_entry: AsyncMock,
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    result = await mock_config_entry.start_reconfigure_flow(hass)
+    """Reconfiguring shows the stored endpoint and ids, not the secret; empty keeps it."""
+    result = await added_entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     assert fields(result) == [CONF_ENDPOINT, CONF_APP_ID, CONF_ACCESS_KEY, CONF_SECRET_KEY]
@@ -572,7 +814,7 @@ async def test_reconfigure_keeps_secret_when_left_empty(
     assert suggested(result, CONF_APP_ID) == DEMO_APP_ID
     assert suggested(result, CONF_SECRET_KEY) is None
     assert type(marker(result, CONF_SECRET_KEY)) is probatio.Optional
-    assert selector_config(result, CONF_SECRET_KEY)["type"] == "password"
+    assert text_type(result, CONF_SECRET_KEY) == "password"
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -586,7 +828,7 @@ async def test_reconfigure_keeps_secret_when_left_empty(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert mock_config_entry.data == app_data(sim)
+    assert added_entry.data == app_data(sim)
     assert len(mock_setup_entry.mock_calls) == 1
 
 
@@ -595,6 +837,7 @@ async def test_reconfigure_new_endpoint_and_secret(
     sim: RunningSimulator,
     mock_setup_entry: AsyncMock,
 ) -> None:
+    """A new endpoint and password are stored; a title the user chose stays."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=DEMO_PROJECT_ID,
@@ -613,17 +856,17 @@ async def test_reconfigure_new_endpoint_and_secret(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.data == admin_data(sim)
-    assert entry.title == "My project"  # a title the user chose stays
+    assert entry.title == "My project"
 
 
 async def test_reconfigure_errors_then_success(
     hass: HomeAssistant,
     sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
+    added_entry: MockConfigEntry,
     mock_setup_entry: AsyncMock,
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    result = await mock_config_entry.start_reconfigure_flow(hass)
+    """Each error leaves the entry as it was; a working input then saves."""
+    result = await added_entry.start_reconfigure_flow(hass)
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], app_input(sim, endpoint="http://example.com/api/v1")
@@ -635,12 +878,13 @@ async def test_reconfigure_errors_then_success(
         result["flow_id"], app_input(sim, secret_key="wrong")
     )
     assert result["errors"] == {"base": "invalid_auth"}
+    assert suggested(result, CONF_SECRET_KEY) is None
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], app_input(sim, endpoint=f"http://127.0.0.1:{free_port()}")
     )
     assert result["errors"] == {"base": "cannot_connect"}
-    assert mock_config_entry.data == app_data(sim)
+    assert added_entry.data == app_data(sim)
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], app_input(sim))
     assert result["type"] is FlowResultType.ABORT
@@ -650,53 +894,53 @@ async def test_reconfigure_errors_then_success(
 async def test_reconfigure_other_project(
     hass: HomeAssistant,
     sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
+    added_entry: MockConfigEntry,
     mock_setup_entry: AsyncMock,
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
+    """Credentials of another project abort with unique_id_mismatch and change nothing."""
     sim.state.project.id = "proj-other"
-    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await added_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], app_input(sim))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "unique_id_mismatch"
-    assert mock_config_entry.data == app_data(sim)
+    assert added_entry.data == app_data(sim)
     assert mock_setup_entry.mock_calls == []
 
 
-# --- options -----------------------------------------------------------------------------
+# --- options: interval and filters ---------------------------------------------------------
 
 
 DEMO_TYPES = {
     "dt-th-sensor": "温湿度传感器 TH Sensor",
     "dt-smart-plug": "智能插座 Smart Plug",
 }
-
-
-def select_options(result: FlowResult, key: str) -> dict[str, str]:
-    return {option["value"]: option["label"] for option in selector_config(result, key)["options"]}
+OPTIONS_FIELDS = [
+    CONF_SCAN_INTERVAL,
+    CONF_DEVICE_TYPES,
+    CONF_GROUPS,
+    CONF_MQTT_URL,
+    CONF_VIEW_KEY,
+    CONF_VIEW_SECRET,
+]
 
 
 async def test_options_scan_interval_only_reloads(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
+    """Saving a new interval reloads the entry, which then polls at that interval."""
     entry = init_integration
     assert entry.state is ConfigEntryState.LOADED
-    coordinator = entry.runtime_data
+    coordinator = entry.runtime_data.coordinator
     assert coordinator.update_interval == timedelta(seconds=60)
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
-    assert fields(result) == [
-        CONF_SCAN_INTERVAL,
-        CONF_DEVICE_TYPES,
-        CONF_GROUPS,
-        "configure_commands",
-    ]
+    assert fields(result) == OPTIONS_FIELDS
     number = selector_config(result, CONF_SCAN_INTERVAL)
     assert (number["min"], number["max"], number["mode"]) == (10, 3600, "box")
     assert number["unit_of_measurement"] == "s"
-    assert marker(result, CONF_SCAN_INTERVAL).default() == 60
+    assert default_value(result, CONF_SCAN_INTERVAL) == 60
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 120}
@@ -707,12 +951,13 @@ async def test_options_scan_interval_only_reloads(
         CONF_SCAN_INTERVAL: 120,
         CONF_DEVICE_TYPES: [],
         CONF_GROUPS: [],
-        CONF_COMMANDS: [],
+        **REALTIME_EMPTY,
     }
-    # Reloaded: a new coordinator polling at the new interval.
+    # Reloaded: a new coordinator polling at the new interval, without real-time updates.
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is not coordinator
-    assert entry.runtime_data.update_interval == timedelta(seconds=120)
+    assert entry.runtime_data.coordinator is not coordinator
+    assert entry.runtime_data.coordinator.update_interval == timedelta(seconds=120)
+    assert entry.runtime_data.realtime is None
 
 
 async def test_options_use_the_running_client(
@@ -728,50 +973,43 @@ async def test_options_use_the_running_client(
 
 @pytest.mark.parametrize("scan_interval", [9, 3601, -1, "often"])
 async def test_options_scan_interval_out_of_range(
-    hass: HomeAssistant,
-    sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
-    scan_interval: Any,
+    hass: HomeAssistant, added_entry: MockConfigEntry, scan_interval: Any
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    """An interval outside 10..3600 s is refused by the form."""
+    result = await hass.config_entries.options.async_init(added_entry.entry_id)
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(
             result["flow_id"], {CONF_SCAN_INTERVAL: scan_interval}
         )
-    assert mock_config_entry.options == {CONF_SCAN_INTERVAL: 60}
+    assert added_entry.options == {CONF_SCAN_INTERVAL: 60}
 
 
 @pytest.mark.parametrize(("stored", "default"), [(5, 10), (7200, 3600), (600, 600)])
 async def test_options_default_interval_within_range(
-    hass: HomeAssistant,
-    sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
-    stored: int,
-    default: int,
+    hass: HomeAssistant, added_entry: MockConfigEntry, stored: int, default: int
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_SCAN_INTERVAL: stored})
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
-    assert marker(result, CONF_SCAN_INTERVAL).default() == default
-    # Submitting the form as shown works.
+    """A stored interval out of range is shown clamped, and the form saves as shown."""
+    hass.config_entries.async_update_entry(added_entry, options={CONF_SCAN_INTERVAL: stored})
+    result = await hass.config_entries.options.async_init(added_entry.entry_id)
+    assert default_value(result, CONF_SCAN_INTERVAL) == default
     result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options[CONF_SCAN_INTERVAL] == default
+    assert added_entry.options[CONF_SCAN_INTERVAL] == default
 
 
 async def test_options_device_type_and_group_choices(
-    hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant, sim: RunningSimulator, added_entry: MockConfigEntry
 ) -> None:
-    """Entry not loaded: a client is created from the entry data."""
-    mock_config_entry.add_to_hass(hass)
+    """Types and groups are chosen by name (groups with their path); stored ids stay choosable.
+
+    The entry is not loaded: a client is created from the entry data.
+    """
     hass.config_entries.async_update_entry(
-        mock_config_entry,
+        added_entry,
         options={CONF_SCAN_INTERVAL: 300, CONF_DEVICE_TYPES: ["dt-gone"], CONF_GROUPS: []},
     )
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
-    assert sim.state.count("access_token") == 1
-    assert marker(result, CONF_SCAN_INTERVAL).default() == 300
+    result = await hass.config_entries.options.async_init(added_entry.entry_id)
+    assert default_value(result, CONF_SCAN_INTERVAL) == 300
 
     types = select_options(result, CONF_DEVICE_TYPES)
     expected_types = {type_id: t.name for type_id, t in sim.state.device_types.items()}
@@ -795,20 +1033,34 @@ async def test_options_device_type_and_group_choices(
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options == {
+    assert added_entry.options == {
         CONF_SCAN_INTERVAL: 45,
         CONF_DEVICE_TYPES: ["dt-th-sensor", "dt-smart-plug"],
         CONF_GROUPS: ["grp-living"],
-        CONF_COMMANDS: [],
+        **REALTIME_EMPTY,
     }
-    assert isinstance(mock_config_entry.options[CONF_SCAN_INTERVAL], int)
+    assert isinstance(added_entry.options[CONF_SCAN_INTERVAL], int)
+
+
+async def test_options_form_signs_in_once(
+    hass: HomeAssistant, sim: RunningSimulator, added_entry: MockConfigEntry
+) -> None:
+    """Opening the options of an entry that is not loaded signs in to ThingsCloud once.
+
+    Both lists (device types and groups) are loaded with one client; signing in again for
+    each list costs requests (and rate limit) for nothing.
+    """
+    await open_options(hass, added_entry)
+    assert sim.state.count("device_types") == 1
+    assert sim.state.count("device_groups_tree") == 1
+    assert sim.state.count("access_token") == 1
 
 
 async def test_options_unknown_choice_rejected(
-    hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant, added_entry: MockConfigEntry
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    """A group the project does not have cannot be chosen."""
+    result = await hass.config_entries.options.async_init(added_entry.entry_id)
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(
             result["flow_id"], {CONF_SCAN_INTERVAL: 60, CONF_GROUPS: ["grp-nope"]}
@@ -822,22 +1074,21 @@ async def test_options_unknown_choice_rejected(
 async def test_options_choices_api_failure(
     hass: HomeAssistant,
     sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
+    added_entry: MockConfigEntry,
     *,
     failing_route: str,
     missing_field: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Without a list the field is left out and its stored value kept."""
-    mock_config_entry.add_to_hass(hass)
     stored = {
         CONF_SCAN_INTERVAL: 60,
         CONF_DEVICE_TYPES: ["dt-th-sensor"],
         CONF_GROUPS: ["grp-home"],
     }
-    hass.config_entries.async_update_entry(mock_config_entry, options=stored)
+    hass.config_entries.async_update_entry(added_entry, options=stored)
     sim.state.faults.set("http_error", failing_route, status=500)
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await hass.config_entries.options.async_init(added_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert missing_field not in fields(result)
     assert CONF_SCAN_INTERVAL in fields(result)
@@ -848,25 +1099,22 @@ async def test_options_choices_api_failure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 90}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options[CONF_SCAN_INTERVAL] == 90
-    assert mock_config_entry.options[missing_field] == stored[missing_field]  # kept
-    assert mock_config_entry.options[shown] == []  # shown and cleared
+    assert added_entry.options[CONF_SCAN_INTERVAL] == 90
+    assert added_entry.options[missing_field] == stored[missing_field]  # kept
+    assert added_entry.options[shown] == []  # shown and cleared
 
 
 async def test_options_unexpected_error_loading_choices(
-    hass: HomeAssistant,
-    sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
-    caplog: pytest.LogCaptureFixture,
+    hass: HomeAssistant, added_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
+    """An unexpected failure loading the choices leaves the filters out; the rest works."""
     with patch(
         "custom_components.thingscloud.config_flow.create_client",
         side_effect=RuntimeError("surprise"),
     ):
-        result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+        result = await hass.config_entries.options.async_init(added_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
-    assert fields(result) == [CONF_SCAN_INTERVAL, "configure_commands"]
+    assert fields(result) == [CONF_SCAN_INTERVAL, CONF_MQTT_URL, CONF_VIEW_KEY, CONF_VIEW_SECRET]
     assert "Unexpected error loading the ThingsCloud device types" in caplog.text
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 60}
@@ -874,305 +1122,964 @@ async def test_options_unexpected_error_loading_choices(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-# --- options: commands -------------------------------------------------------------------
+# --- options: real-time updates ------------------------------------------------------------
 
 
-async def open_commands_menu(hass: HomeAssistant, entry: MockConfigEntry) -> FlowResult:
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SCAN_INTERVAL: 60, "configure_commands": True}
+def realtime_entity_id(hass: HomeAssistant) -> str:
+    """The project's real-time connectivity sensor."""
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "binary_sensor", DOMAIN, f"{DEMO_PROJECT_ID}_realtime"
     )
-    assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "commands"
+    assert entity_id is not None
+    return entity_id
+
+
+async def state_reached(hass: HomeAssistant, entity_id: str, wanted: str) -> None:
+    """Wait (at most 10 s) until an entity has a state."""
+    reached = asyncio.Event()
+
+    @callback
+    def changed(_: Any = None) -> None:
+        if (state := hass.states.get(entity_id)) is not None and state.state == wanted:
+            reached.set()
+
+    unsubscribe = async_track_state_change_event(hass, entity_id, changed)
+    try:
+        changed()
+        async with asyncio.timeout(10):
+            await reached.wait()
+    finally:
+        unsubscribe()
+
+
+async def open_options(hass: HomeAssistant, entry: MockConfigEntry) -> Result:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
     return result
 
 
-async def test_add_command_switch_and_button(
-    hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
-) -> None:
-    mock_config_entry.add_to_hass(hass)
-    result = await open_commands_menu(hass, mock_config_entry)
-    assert list(result["menu_options"]) == ["add_command_switch", "add_command_button", "save"]
-    assert result["description_placeholders"] == {"count": "0", "commands": ""}
+async def test_options_realtime_fields(hass: HomeAssistant, added_entry: MockConfigEntry) -> None:
+    """The three real-time fields are optional top-level fields, empty by default."""
+    result = await open_options(hass, added_entry)
+    assert fields(result)[-3:] == [CONF_MQTT_URL, CONF_VIEW_KEY, CONF_VIEW_SECRET]
+    for key in (CONF_MQTT_URL, CONF_VIEW_KEY, CONF_VIEW_SECRET):
+        assert type(marker(result, key)) is probatio.Optional
+        assert suggested(result, key) is None
+    assert text_type(result, CONF_MQTT_URL) == "url"
+    assert text_type(result, CONF_VIEW_KEY) == "text"
+    assert text_type(result, CONF_VIEW_SECRET) == "password"
+    # Plain fields, not a section.
+    assert all(field.get("type") != "expandable" for field in sent_fields(result))
 
+
+async def test_options_realtime_saved_and_entry_reloads(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    init_integration: MockConfigEntry,
+    check_spy: AsyncMock,
+    debug_log: pytest.LogCaptureFixture,
+) -> None:
+    """Working settings are checked, stored under their names, and the entry reloads with them.
+
+    After the reload the project shows its real-time connectivity sensor, which turns on.
+    """
+    entry = init_integration
+    coordinator = entry.runtime_data.coordinator
+    result = await open_options(hass, entry)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "add_command_switch"}
+        result["flow_id"],
+        {CONF_SCAN_INTERVAL: 60} | realtime_input(sim, mqtt_url=f" {sim.mqtt_url} "),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert check_spy.await_count == 1
+    assert entry.options == {
+        CONF_SCAN_INTERVAL: 60,
+        CONF_DEVICE_TYPES: [],
+        CONF_GROUPS: [],
+        CONF_MQTT_URL: sim.mqtt_url,
+        CONF_VIEW_KEY: DEMO_VIEW_KEY,
+        CONF_VIEW_SECRET: DEMO_VIEW_SECRET,
+    }
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.coordinator is not coordinator
+    assert entry.runtime_data.realtime is not None
+
+    await state_reached(hass, realtime_entity_id(hass), STATE_ON)
+
+    # The form never shows the stored secret again.
+    result = await open_options(hass, entry)
+    assert suggested(result, CONF_MQTT_URL) == sim.mqtt_url
+    assert suggested(result, CONF_VIEW_KEY) == DEMO_VIEW_KEY
+    assert suggested(result, CONF_VIEW_SECRET) is None
+    assert DEMO_VIEW_SECRET not in json.dumps(sent_fields(result))
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60} | realtime_input(sim, view_secret="")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_VIEW_SECRET] == DEMO_VIEW_SECRET
+    assert DEMO_VIEW_SECRET not in debug_log.text
+
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    "mqtt_url",
+    [
+        "http://127.0.0.1:{port}/mqtt",  # not a WebSocket address
+        "https://127.0.0.1:{port}/mqtt",
+        "ws://example.com/mqtt",  # without TLS to a remote host
+        "ws://192.168.1.20:8083/mqtt",
+        "garbage",
+        "wss://",
+        "wss://user:pass@mqtt.example.com/mqtt",
+        "wss://mqtt.example.com/mqtt?x=1",
+    ],
+)
+async def test_options_invalid_mqtt_url(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    added_entry: MockConfigEntry,
+    check_spy: AsyncMock,
+    mqtt_url: str,
+) -> None:
+    """An address that is not wss:// (ws:// only for this computer) is a field error.
+
+    Nothing is connected to, nothing stored; the form keeps the address and key, never the
+    secret, and saves once the address is right.
+    """
+    typed = mqtt_url.format(port=sim.url.rsplit(":", 1)[1])
+    result = await open_options(hass, added_entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60} | realtime_input(sim, mqtt_url=typed)
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "add_command_switch"
-    assert fields(result) == [
-        "device_id",
-        "name",
-        "method",
-        "params",
-        "off_method",
-        "off_params",
-        "state_attribute",
-    ]
-    devices = select_options(result, "device_id")
-    assert devices == {device_id: d.name for device_id, d in sim.state.devices.items()}
-    assert selector_config(result, "device_id")["custom_value"] is False
-    assert (
-        "object" in result["data_schema"].schema[marker(result, "params")].serialize()["selector"]
+    assert result["errors"] == {CONF_MQTT_URL: "invalid_mqtt_url"}
+    assert check_spy.await_count == 0
+    assert added_entry.options == {CONF_SCAN_INTERVAL: 60}
+    assert suggested(result, CONF_MQTT_URL) == typed
+    assert suggested(result, CONF_VIEW_KEY) == DEMO_VIEW_KEY
+    assert suggested(result, CONF_VIEW_SECRET) is None
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60} | realtime_input(sim)
     )
-    device_id = next(iter(sim.state.devices))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert added_entry.options[CONF_MQTT_URL] == sim.mqtt_url
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        (CONF_MQTT_URL,),
+        (CONF_VIEW_KEY,),
+        (CONF_VIEW_SECRET,),
+        (CONF_MQTT_URL, CONF_VIEW_KEY),  # and no secret stored to keep
+        (CONF_MQTT_URL, CONF_VIEW_SECRET),
+        (CONF_VIEW_KEY, CONF_VIEW_SECRET),
+    ],
+)
+async def test_options_mqtt_incomplete(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    added_entry: MockConfigEntry,
+    check_spy: AsyncMock,
+    given: tuple[str, ...],
+) -> None:
+    """Some but not all three real-time fields: mqtt_incomplete, nothing connected or stored."""
+    values = {key: value for key, value in realtime_input(sim).items() if key in given}
+    # A secret of blanks counts as not given.
+    result = await open_options(hass, added_entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60, CONF_VIEW_SECRET: "  "} | values
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "mqtt_incomplete"}
+    assert check_spy.await_count == 0
+    assert added_entry.options == {CONF_SCAN_INTERVAL: 60}
+    assert suggested(result, CONF_VIEW_SECRET) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "refuse"),
+    [
+        ({CONF_VIEW_SECRET: "a-wrong-view-secret"}, False),
+        ({CONF_VIEW_KEY: "wrong-view-key"}, False),
+        ({CONF_VIEW_KEY: "bad/key"}, False),  # cannot be used in the topic
+        ({}, True),  # the broker refuses the credentials (plan without the subscription)
+    ],
+)
+async def test_options_mqtt_invalid_auth(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    added_entry: MockConfigEntry,
+    debug_log: pytest.LogCaptureFixture,
+    *,
+    changes: dict[str, str],
+    refuse: bool,
+) -> None:
+    """A refused key or secret: mqtt_invalid_auth; the secret is neither shown nor logged."""
+    sim.broker.refuse_credentials = refuse
+    typed = realtime_input(sim, **changes)
+    result = await open_options(hass, added_entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60} | typed
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "mqtt_invalid_auth"}
+    assert added_entry.options == {CONF_SCAN_INTERVAL: 60}
+    assert all_suggested(result) == {
+        CONF_SCAN_INTERVAL: 60,
+        CONF_MQTT_URL: typed[CONF_MQTT_URL],
+        CONF_VIEW_KEY: typed[CONF_VIEW_KEY],
+    }
+    assert typed[CONF_VIEW_SECRET] not in debug_log.text
+
+    sim.broker.refuse_credentials = False
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60} | realtime_input(sim)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert DEMO_VIEW_SECRET not in debug_log.text
+
+
+@pytest.mark.parametrize("scheme", ["ws", "wss"])
+async def test_options_mqtt_cannot_connect(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    added_entry: MockConfigEntry,
+    debug_log: pytest.LogCaptureFixture,
+    scheme: str,
+) -> None:
+    """Nothing listening at the address: mqtt_cannot_connect, logged without the secret."""
+    closed = f"{scheme}://127.0.0.1:{free_port()}/mqtt"
+    result = await open_options(hass, added_entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60} | realtime_input(sim, mqtt_url=closed)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "mqtt_cannot_connect"}
+    assert added_entry.options == {CONF_SCAN_INTERVAL: 60}
+    assert suggested(result, CONF_MQTT_URL) == closed
+    assert suggested(result, CONF_VIEW_SECRET) is None
+    assert "Cannot reach the ThingsCloud MQTT subscription" in debug_log.text
+    assert DEMO_VIEW_SECRET not in debug_log.text
+
+
+async def test_options_mqtt_not_a_broker(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    added_entry: MockConfigEntry,
+    not_thingscloud: str,
+) -> None:
+    """An HTTP server without the subscription (404) is no broker: mqtt_cannot_connect."""
+    url = "ws" + not_thingscloud.removeprefix("http") + "/mqtt"
+    result = await open_options(hass, added_entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60} | realtime_input(sim, mqtt_url=url)
+    )
+    assert result["errors"] == {"base": "mqtt_cannot_connect"}
+
+
+async def test_options_keep_stored_secret_when_left_empty(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    realtime_entry: MockConfigEntry,
+    check_spy: AsyncMock,
+) -> None:
+    """The form shows the stored address and key, not the secret; left empty, it is kept.
+
+    The check connects with the stored secret: once the broker's secret changes, an empty
+    secret is refused.
+    """
+    result = await open_options(hass, realtime_entry)
+    assert suggested(result, CONF_MQTT_URL) == sim.mqtt_url
+    assert suggested(result, CONF_VIEW_KEY) == DEMO_VIEW_KEY
+    assert suggested(result, CONF_VIEW_SECRET) is None
+    assert DEMO_VIEW_SECRET not in json.dumps(sent_fields(result))
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            "device_id": device_id,
-            "name": " Fan ",
-            "method": "fan_on",
-            "params": {"speed": 2, "modes": ["a", None, 1.5, True]},
-            "off_method": "fan_off",
-            "state_attribute": " fan ",
-        },
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert list(result["menu_options"]) == [
-        "add_command_switch",
-        "add_command_button",
-        "remove_commands",
-        "save",
-    ]
-    device_name = sim.state.devices[device_id].name
-    assert result["description_placeholders"] == {
-        "count": "1",
-        "commands": f"- Fan ({device_name})",
-    }
-
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "add_command_button"}
-    )
-    assert result["step_id"] == "add_command_button"
-    assert fields(result) == ["device_id", "name", "method", "params"]
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"device_id": device_id, "name": "Reboot", "method": "reboot"}
-    )
-    assert result["type"] is FlowResultType.MENU
-    # The device list was loaded once for both forms.
-    assert sim.state.count("devices") == 1
-
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "save"}
+        {CONF_SCAN_INTERVAL: 30} | realtime_input(sim, view_secret=""),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    commands = mock_config_entry.options[CONF_COMMANDS]
-    assert len(commands) == 2
-    switch, button = commands
-    assert len(switch["id"]) == 32
-    int(switch["id"], 16)
-    assert switch == {
-        "id": switch["id"],
-        "kind": "switch",
-        "device_id": device_id,
-        "name": "Fan",
-        "method": "fan_on",
-        "params": {"speed": 2, "modes": ["a", None, 1.5, True]},
-        "off_method": "fan_off",
-        "off_params": {},
-        "state_attribute": "fan",
-    }
-    assert button == {
-        "id": button["id"],
-        "kind": "button",
-        "device_id": device_id,
-        "name": "Reboot",
-        "method": "reboot",
-        "params": {},
-    }
-    assert switch["id"] != button["id"]
-    assert mock_config_entry.options[CONF_SCAN_INTERVAL] == 60
-    json.dumps(dict(mock_config_entry.options))  # storable
-
-
-def command(command_id: str, name: str, device_id: str = "dev-gone") -> dict[str, Any]:
-    return {
-        "id": command_id,
-        "kind": "button",
-        "device_id": device_id,
-        "name": name,
-        "method": "m",
-        "params": {},
+    assert check_spy.await_args is not None
+    assert check_spy.await_args.args[2] == DEMO_VIEW_SECRET
+    assert realtime_entry.options == {
+        CONF_SCAN_INTERVAL: 30,
+        CONF_DEVICE_TYPES: [],
+        CONF_GROUPS: [],
+        **realtime_input(sim),
     }
 
-
-async def test_remove_commands(
-    hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
-) -> None:
-    mock_config_entry.add_to_hass(hass)
-    device_id, device = next(iter(sim.state.devices.items()))
-    keep, drop = command("a" * 32, "Keep"), command("b" * 32, "Drop", device_id)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, options={CONF_SCAN_INTERVAL: 60, CONF_COMMANDS: [keep, drop]}
-    )
-    result = await open_commands_menu(hass, mock_config_entry)
-    assert "remove_commands" in result["menu_options"]
-    assert result["description_placeholders"]["count"] == "2"
-
+    sim.state.view_secret = "rotated-view-secret"
+    result = await open_options(hass, realtime_entry)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "remove_commands"}
+        result["flow_id"], {CONF_SCAN_INTERVAL: 30} | realtime_input(sim, view_secret="")
+    )
+    assert result["errors"] == {"base": "mqtt_invalid_auth"}
+    assert suggested(result, CONF_VIEW_SECRET) is None
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_SCAN_INTERVAL: 30} | realtime_input(sim, view_secret="rotated-view-secret"),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert realtime_entry.options[CONF_VIEW_SECRET] == "rotated-view-secret"
+
+
+async def test_options_remove_realtime(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    realtime_entry: MockConfigEntry,
+    check_spy: AsyncMock,
+) -> None:
+    """Emptying the three fields turns real-time updates off: stored as empty strings.
+
+    Nothing is connected to, and the reloaded entry has no subscription.
+    """
+    await hass.config_entries.async_setup(realtime_entry.entry_id)
+    await hass.async_block_till_done()
+    await state_reached(hass, realtime_entity_id(hass), STATE_ON)
+
+    result = await open_options(hass, realtime_entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60, **REALTIME_EMPTY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert check_spy.await_count == 0
+    assert realtime_entry.options == {
+        CONF_SCAN_INTERVAL: 60,
+        CONF_DEVICE_TYPES: [],
+        CONF_GROUPS: [],
+        **REALTIME_EMPTY,
+    }
+    await hass.async_block_till_done()
+    assert realtime_entry.state is ConfigEntryState.LOADED
+    assert realtime_entry.runtime_data.realtime is None
+
+    # Leaving the fields out of the submission is the same as emptying them.
+    result = await open_options(hass, realtime_entry)
+    assert not any(suggested(result, key) for key in REALTIME_EMPTY)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert realtime_entry.options[CONF_MQTT_URL] == ""
+
+
+async def test_options_reload_stops_a_connecting_subscription(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    silent_broker: SilentBroker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Saving the options while the real-time link is still connecting ends that link.
+
+    The entry reloads without real-time updates; the old subscription must not go on
+    reconnecting with the old settings (nor log an unexpected error).
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=DEMO_PROJECT_NAME,
+        unique_id=DEMO_PROJECT_ID,
+        data=app_data(sim),
+        options={CONF_SCAN_INTERVAL: 60} | realtime_input(sim, mqtt_url=silent_broker.url),
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    async with asyncio.timeout(10):
+        await silent_broker.opened.wait()  # connected; waiting for a CONNACK that never comes
+
+    result = await open_options(hass, entry)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SCAN_INTERVAL: 60, **REALTIME_EMPTY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.runtime_data.realtime is None
+    assert "Unexpected error in the real-time subscription" not in caplog.text
+    await asyncio.sleep(3)  # longer than the first reconnection delay (at most 1 s)
+    assert silent_broker.connections == 1
+
+
+# --- command subentries --------------------------------------------------------------------
+
+
+async def start_command_flow(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry_type: str
+) -> Result:
+    """Open the "add" form of a command switch or button."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, subentry_type), context={"source": config_entries.SOURCE_USER}
     )
     assert result["type"] is FlowResultType.FORM
-    assert fields(result) == [CONF_COMMANDS]
-    # Labelled with the device's name, or its id when the project no longer lists it.
-    assert select_options(result, CONF_COMMANDS) == {
-        "a" * 32: "Keep (dev-gone)",
-        "b" * 32: f"Drop ({device.name})",
-    }
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_COMMANDS: ["b" * 32]}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert result["description_placeholders"] == {"count": "1", "commands": "- Keep (dev-gone)"}
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+    return result
 
-    # Nothing selected: nothing removed.
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "remove_commands"}
+
+async def submit_command(hass: HomeAssistant, result: Result, user_input: dict[str, Any]) -> Result:
+    return await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+
+
+def device_names(sim: RunningSimulator) -> dict[str, str]:
+    return {device_id: device.name for device_id, device in sim.state.devices.items()}
+
+
+def command_entity(hass: HomeAssistant, platform: str, unique_id: str) -> er.RegistryEntry:
+    registry = er.async_get(hass)
+    entity_id = registry.async_get_entity_id(platform, DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    entity = registry.async_get(entity_id)
+    assert entity is not None
+    return entity
+
+
+def thingscloud_device(
+    hass: HomeAssistant, entry: MockConfigEntry, device_id: str
+) -> dr.DeviceEntry:
+    """The Home Assistant device of a ThingsCloud device of an entry."""
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, device_id), entry.entry_id)
+    assert device is not None, device_id
+    return device
+
+
+def add_command(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry_type: str, **data: Any
+) -> str:
+    """Store a command subentry directly; return its id."""
+    subentry = ConfigSubentry(
+        data=MappingProxyType(data),
+        subentry_type=subentry_type,
+        title=data[CONF_NAME],
+        unique_id=None,
     )
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "save"}
+    hass.config_entries.async_add_subentry(entry, subentry)
+    return subentry.subentry_id
+
+
+SWITCH_DATA: dict[str, Any] = {
+    CONF_COMMAND_ID: "e" * 32,
+    CONF_DEVICE_ID: "dev-plug-tv",
+    CONF_NAME: "Standby",
+    CONF_METHOD: "standby_on",
+    CONF_PARAMS: {"delay": 1},
+    CONF_OFF_METHOD: "standby_off",
+    CONF_OFF_PARAMS: {},
+    CONF_STATE_ATTRIBUTE: "standby",
+}
+BUTTON_DATA: dict[str, Any] = {
+    CONF_COMMAND_ID: "f" * 32,
+    CONF_DEVICE_ID: "dev-gateway",
+    CONF_NAME: "Reboot",
+    CONF_METHOD: "reboot",
+    CONF_PARAMS: {},
+}
+
+
+async def test_entry_offers_command_subentries(
+    hass: HomeAssistant, added_entry: MockConfigEntry
+) -> None:
+    """The integration page offers adding and changing command switches and buttons."""
+    assert added_entry.supported_subentry_types == {
+        SUBENTRY_COMMAND_SWITCH: {"supports_reconfigure": True},
+        SUBENTRY_COMMAND_BUTTON: {"supports_reconfigure": True},
+    }
+
+
+@pytest.mark.parametrize(
+    ("subentry_type", "expected_fields"),
+    [(SUBENTRY_COMMAND_SWITCH, SWITCH_FIELDS), (SUBENTRY_COMMAND_BUTTON, BUTTON_FIELDS)],
+)
+@pytest.mark.parametrize("loaded", [True, False])
+async def test_command_form_preselects_no_device(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    mock_config_entry: MockConfigEntry,
+    *,
+    subentry_type: str,
+    expected_fields: list[str],
+    loaded: bool,
+) -> None:
+    """The "add" forms start with no device chosen: the user must pick one.
+
+    In what the frontend receives the device field has neither a default nor a suggested
+    value (the frontend would preselect either).
+    """
+    mock_config_entry.add_to_hass(hass)
+    if loaded:
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    result = await start_command_flow(hass, mock_config_entry, subentry_type)
+    assert fields(result) == expected_fields
+    device_field = next(f for f in sent_fields(result) if f["name"] == CONF_DEVICE_ID)
+    assert "default" not in device_field
+    assert "suggested_value" not in (device_field.get("description") or {})
+    assert device_field["optional"] is True
+    assert all_suggested(result) == {}
+    assert select_options(result, CONF_DEVICE_ID) == device_names(sim)
+
+
+async def test_add_command_switch(
+    hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A new command switch is stored, titled with its device's name, and appears at once.
+
+    Its entity is attached to the ThingsCloud device, which stays in the entry's main part:
+    the entity belongs to the subentry, the device does not.
+    """
+    entry = init_integration
+    coordinator = entry.runtime_data.coordinator
+    listed = sim.state.count("devices")
+    result = await start_command_flow(hass, entry, SUBENTRY_COMMAND_SWITCH)
+    assert fields(result) == SWITCH_FIELDS
+    assert select_options(result, CONF_DEVICE_ID) == device_names(sim)
+    device_selector = selector_config(result, CONF_DEVICE_ID)
+    assert device_selector["custom_value"] is False
+    assert device_selector["multiple"] is False
+    for key in (CONF_PARAMS, CONF_OFF_PARAMS):
+        assert "object" in schema_of(result).schema[marker(result, key)].serialize()["selector"]
+    for key in (CONF_NAME, CONF_METHOD, CONF_OFF_METHOD):
+        assert type(marker(result, key)) is probatio.Required
+    for key in (CONF_PARAMS, CONF_OFF_PARAMS, CONF_STATE_ATTRIBUTE):
+        assert type(marker(result, key)) is probatio.Optional
+
+    result = await submit_command(
+        hass,
+        result,
+        {
+            CONF_DEVICE_ID: "dev-plug-tv",
+            CONF_NAME: " Fan ",
+            CONF_METHOD: " fan_on ",
+            CONF_PARAMS: {"speed": 2, "modes": ["a", None, 1.5, True]},
+            CONF_OFF_METHOD: "fan_off",
+            CONF_STATE_ATTRIBUTE: " fan ",
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options[CONF_COMMANDS] == [keep]
+    assert result["title"] == "Fan (电视插座 TV Plug)"
+    # The devices came from the loaded entry, not from another listing.
+    assert sim.state.count("devices") == listed
+
+    (subentry,) = entry.subentries.values()
+    assert subentry.subentry_type == SUBENTRY_COMMAND_SWITCH
+    assert subentry.title == "Fan (电视插座 TV Plug)"
+    command_id = subentry.data[CONF_COMMAND_ID]
+    assert len(command_id) == 32
+    int(command_id, 16)
+    assert dict(subentry.data) == {
+        CONF_COMMAND_ID: command_id,
+        CONF_DEVICE_ID: "dev-plug-tv",
+        CONF_NAME: "Fan",
+        CONF_METHOD: "fan_on",
+        CONF_PARAMS: {"speed": 2, "modes": ["a", None, 1.5, True]},
+        CONF_OFF_METHOD: "fan_off",
+        CONF_OFF_PARAMS: {},
+        CONF_STATE_ATTRIBUTE: "fan",
+    }
+    json.dumps(dict(subentry.data))  # storable
+
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.coordinator is not coordinator  # reloaded
+    entity = command_entity(hass, "switch", f"dev-plug-tv_command_{command_id}")
+    assert entity.config_entry_id == entry.entry_id
+    assert entity.config_subentry_id == subentry.subentry_id
+    device = thingscloud_device(hass, entry, "dev-plug-tv")
+    assert entity.device_id == device.id
+    assert (device.config_entry_id, device.config_subentry_id) == (entry.entry_id, None)
+    state = hass.states.get(entity.entity_id)
+    assert state is not None
+    assert state.attributes["friendly_name"].endswith("Fan")
 
 
-async def test_plain_submit_keeps_commands(
+async def test_add_command_button(
+    hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A new command button is stored with empty parameters and appears on its device."""
+    entry = init_integration
+    result = await start_command_flow(hass, entry, SUBENTRY_COMMAND_BUTTON)
+    assert fields(result) == BUTTON_FIELDS
+    result = await submit_command(
+        hass, result, {CONF_DEVICE_ID: "dev-gateway", CONF_NAME: "Reboot", CONF_METHOD: "reboot"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Reboot (家庭网关 Home Gateway)"
+    (subentry,) = entry.subentries.values()
+    assert subentry.subentry_type == SUBENTRY_COMMAND_BUTTON
+    command_id = subentry.data[CONF_COMMAND_ID]
+    assert dict(subentry.data) == {
+        CONF_COMMAND_ID: command_id,
+        CONF_DEVICE_ID: "dev-gateway",
+        CONF_NAME: "Reboot",
+        CONF_METHOD: "reboot",
+        CONF_PARAMS: {},
+    }
+
+    await hass.async_block_till_done()
+    entity = command_entity(hass, "button", f"dev-gateway_command_{command_id}")
+    assert entity.config_subentry_id == subentry.subentry_id
+    device = thingscloud_device(hass, entry, "dev-gateway")
+    assert entity.device_id == device.id
+    assert (device.config_entry_id, device.config_subentry_id) == (entry.entry_id, None)
+    assert hass.states.get(entity.entity_id) is not None
+
+
+async def test_add_command_to_unloaded_entry(
+    hass: HomeAssistant, sim: RunningSimulator, added_entry: MockConfigEntry
+) -> None:
+    """An entry that is not loaded lists its devices from ThingsCloud, once per form."""
+    result = await start_command_flow(hass, added_entry, SUBENTRY_COMMAND_BUTTON)
+    assert sim.state.count("devices") == 1
+    assert select_options(result, CONF_DEVICE_ID) == device_names(sim)
+    result = await submit_command(
+        hass, result, {CONF_DEVICE_ID: "dev-gateway", CONF_NAME: "", CONF_METHOD: "reboot"}
+    )
+    assert result["errors"] == {CONF_NAME: "invalid_name"}
+    result = await submit_command(
+        hass, result, {CONF_DEVICE_ID: "dev-gateway", CONF_NAME: "Pair", CONF_METHOD: "pair"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Pair (家庭网关 Home Gateway)"
+    assert sim.state.count("devices") == 1
+
+
+async def set_up_with_command(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry_type: str, data: dict[str, Any]
+) -> str:
+    """Add the entry with one stored command and set it up; return the command's subentry id."""
+    entry.add_to_hass(hass)
+    subentry_id = add_command(hass, entry, subentry_type, **data)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return subentry_id
+
+
+async def test_reconfigure_command_switch(
     hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    existing = command("c" * 32, "Existing")
-    hass.config_entries.async_update_entry(
-        mock_config_entry, options={CONF_SCAN_INTERVAL: 60, CONF_COMMANDS: [existing]}
+    """Changing a switch shows its stored values, keeps its id and entity, and reloads.
+
+    Devices are still chosen by name; the title follows the new name.
+    """
+    entry = mock_config_entry
+    subentry_id = await set_up_with_command(hass, entry, SUBENTRY_COMMAND_SWITCH, SWITCH_DATA)
+    unique_id = f"dev-plug-tv_command_{SWITCH_DATA[CONF_COMMAND_ID]}"
+    before = command_entity(hass, "switch", unique_id)
+    coordinator = entry.runtime_data.coordinator
+
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {}
+    assert fields(result) == SWITCH_FIELDS
+    stored_fields = {key: value for key, value in SWITCH_DATA.items() if key != CONF_COMMAND_ID}
+    assert all_suggested(result) == stored_fields
+    assert select_options(result, CONF_DEVICE_ID) == device_names(sim)
+
+    result = await submit_command(
+        hass,
+        result,
+        stored_fields
+        | {
+            CONF_NAME: "Eco",
+            CONF_METHOD: "eco_on",
+            CONF_PARAMS: {},
+            CONF_OFF_PARAMS: {"level": 0},
+            CONF_STATE_ATTRIBUTE: "",
+        },
     )
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SCAN_INTERVAL: 30, "configure_commands": False}
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    subentry = entry.subentries[subentry_id]
+    assert subentry.title == "Eco (电视插座 TV Plug)"
+    assert dict(subentry.data) == SWITCH_DATA | {
+        CONF_NAME: "Eco",
+        CONF_METHOD: "eco_on",
+        CONF_PARAMS: {},
+        CONF_OFF_PARAMS: {"level": 0},
+        CONF_STATE_ATTRIBUTE: None,
+    }
+    await hass.async_block_till_done()
+    assert entry.runtime_data.coordinator is not coordinator  # reloaded
+    after = command_entity(hass, "switch", unique_id)
+    assert after.entity_id == before.entity_id
+    assert after.config_subentry_id == subentry_id
+    assert after.original_name == "Eco"
+    assert len(entry.subentries) == 1
+
+
+async def test_reconfigure_command_button_other_device(
+    hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Moving a button to another device keeps its command id; it then sits on that device."""
+    entry = mock_config_entry
+    subentry_id = await set_up_with_command(hass, entry, SUBENTRY_COMMAND_BUTTON, BUTTON_DATA)
+    command_id = BUTTON_DATA[CONF_COMMAND_ID]
+
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    assert fields(result) == BUTTON_FIELDS
+    assert all_suggested(result) == {
+        CONF_DEVICE_ID: "dev-gateway",
+        CONF_NAME: "Reboot",
+        CONF_METHOD: "reboot",
+        CONF_PARAMS: {},
+    }
+    result = await submit_command(
+        hass,
+        result,
+        {
+            CONF_DEVICE_ID: "dev-lobby-led",
+            CONF_NAME: "Restart",
+            CONF_METHOD: "reboot",
+            CONF_PARAMS: {"hard": True},
+        },
     )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options[CONF_COMMANDS] == [existing]
-    assert mock_config_entry.options[CONF_SCAN_INTERVAL] == 30
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    subentry = entry.subentries[subentry_id]
+    assert subentry.title == "Restart (前台 LED 屏 Lobby LED Sign)"
+    assert subentry.data[CONF_COMMAND_ID] == command_id
+    assert subentry.data[CONF_DEVICE_ID] == "dev-lobby-led"
+
+    await hass.async_block_till_done()
+    entity = command_entity(hass, "button", f"dev-lobby-led_command_{command_id}")
+    assert entity.config_subentry_id == subentry_id
+    assert entity.device_id == thingscloud_device(hass, entry, "dev-lobby-led").id
+    gateway = thingscloud_device(hass, entry, "dev-gateway")
+    assert (gateway.config_entry_id, gateway.config_subentry_id) == (entry.entry_id, None)
+
+
+async def test_reconfigure_command_other_device_leaves_no_stale_entity(
+    hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """After moving a button to another device the command has one entity, on that device.
+
+    The old one does not stay behind as an unavailable entity of the old device.
+    """
+    entry = mock_config_entry
+    subentry_id = await set_up_with_command(hass, entry, SUBENTRY_COMMAND_BUTTON, BUTTON_DATA)
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await submit_command(
+        hass, result, {CONF_DEVICE_ID: "dev-lobby-led", CONF_NAME: "Reboot", CONF_METHOD: "reboot"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    registry = er.async_get(hass)
+    commands = [
+        entity.unique_id
+        for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if entity.config_subentry_id == subentry_id
+    ]
+    assert commands == [f"dev-lobby-led_command_{BUTTON_DATA[CONF_COMMAND_ID]}"]
 
 
 def deep(levels: int) -> dict[str, Any]:
+    """An object nested `levels` deep."""
     value: dict[str, Any] = {}
     for _ in range(levels):
         value = {"x": value}
     return value
 
 
+OMITTED = object()  # a field left out of the submission
+GOOD_SWITCH: dict[str, Any] = {
+    CONF_DEVICE_ID: "dev-plug-tv",
+    CONF_NAME: "Relay",
+    CONF_METHOD: "on",
+    CONF_PARAMS: {"ch": 1},
+    CONF_OFF_METHOD: "off",
+    CONF_OFF_PARAMS: {"ch": 1},
+}
+
+
 @pytest.mark.parametrize(
     ("changes", "errors"),
     [
-        ({"params": [1, 2]}, {"params": "invalid_params"}),
-        ({"params": "speed: 2"}, {"params": "invalid_params"}),
-        ({"params": 3}, {"params": "invalid_params"}),
-        ({"off_params": {1: "a"}}, {"off_params": "invalid_params"}),
-        ({"off_params": {"when": object()}}, {"off_params": "invalid_params"}),
-        ({"params": deep(40)}, {"params": "invalid_params"}),
-        ({"method": "  "}, {"method": "invalid_method"}),
-        ({"off_method": ""}, {"off_method": "invalid_method"}),
-        ({"name": " "}, {"name": "invalid_name"}),
+        ({CONF_PARAMS: [1, 2]}, {CONF_PARAMS: "invalid_params"}),
+        ({CONF_PARAMS: "speed: 2"}, {CONF_PARAMS: "invalid_params"}),
+        ({CONF_PARAMS: 3}, {CONF_PARAMS: "invalid_params"}),
+        ({CONF_OFF_PARAMS: {1: "a"}}, {CONF_OFF_PARAMS: "invalid_params"}),
+        ({CONF_OFF_PARAMS: {"when": object()}}, {CONF_OFF_PARAMS: "invalid_params"}),
+        ({CONF_METHOD: "  "}, {CONF_METHOD: "invalid_method"}),
+        ({CONF_OFF_METHOD: ""}, {CONF_OFF_METHOD: "invalid_method"}),
+        ({CONF_NAME: " "}, {CONF_NAME: "invalid_name"}),
+        ({CONF_DEVICE_ID: OMITTED}, {CONF_DEVICE_ID: "invalid_device"}),
         (
-            {"method": "", "params": [], "name": ""},
-            {"method": "invalid_method", "params": "invalid_params", "name": "invalid_name"},
+            {CONF_METHOD: "", CONF_PARAMS: [], CONF_NAME: ""},
+            {
+                CONF_METHOD: "invalid_method",
+                CONF_PARAMS: "invalid_params",
+                CONF_NAME: "invalid_name",
+            },
         ),
     ],
 )
-async def test_add_switch_invalid_input_then_success(
+async def test_command_invalid_input_then_success(
     hass: HomeAssistant,
-    sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
+    added_entry: MockConfigEntry,
     changes: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    result = await open_commands_menu(hass, mock_config_entry)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "add_command_switch"}
-    )
-    device_id = next(iter(sim.state.devices))
-    good = {
-        "device_id": device_id,
-        "name": "Relay",
-        "method": "on",
-        "params": {"ch": 1},
-        "off_method": "off",
-        "off_params": {"ch": 1},
-    }
-    result = await hass.config_entries.options.async_configure(result["flow_id"], good | changes)
+    """Each unusable field is marked; the form keeps the input and nothing is stored."""
+    result = await start_command_flow(hass, added_entry, SUBENTRY_COMMAND_SWITCH)
+    typed = {key: value for key, value in (GOOD_SWITCH | changes).items() if value is not OMITTED}
+    result = await submit_command(hass, result, typed)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "add_command_switch"
+    assert result["step_id"] == "user"
     assert result["errors"] == errors
-    assert suggested(result, "device_id") == device_id  # input kept
+    assert suggested(result, CONF_NAME) == typed[CONF_NAME]
+    assert suggested(result, CONF_OFF_METHOD) == typed[CONF_OFF_METHOD]
+    assert added_entry.subentries == {}
 
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], good | {"params": deep(10)}
-    )
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "save"}
+    result = await submit_command(hass, result, GOOD_SWITCH)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (subentry,) = added_entry.subentries.values()
+    assert subentry.data[CONF_PARAMS] == {"ch": 1}
+    assert subentry.data[CONF_STATE_ATTRIBUTE] is None
+
+
+@pytest.mark.parametrize("key", [CONF_PARAMS, CONF_OFF_PARAMS])
+@pytest.mark.parametrize(
+    "params",
+    [
+        deep(33),
+        {"level": math.nan},
+        {"level": math.inf},
+        {"levels": [1, -math.inf]},
+        {"a": {"b": [{"c": math.nan}]}},
+        {"a": [deep(32)]},
+    ],
+    ids=["deep", "nan", "inf", "inf-in-list", "nested-nan", "deep-in-list"],
+)
+async def test_command_params_deep_or_not_finite_refused(
+    hass: HomeAssistant, added_entry: MockConfigEntry, key: str, params: dict[str, Any]
+) -> None:
+    """Parameters too deeply nested, or with NaN or infinity, cannot be stored or sent."""
+    result = await start_command_flow(hass, added_entry, SUBENTRY_COMMAND_SWITCH)
+    result = await submit_command(hass, result, GOOD_SWITCH | {key: params})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {key: "invalid_params"}
+    assert added_entry.subentries == {}
+
+
+async def test_command_params_at_the_depth_limit_accepted(
+    hass: HomeAssistant, added_entry: MockConfigEntry
+) -> None:
+    """Parameters nested up to the limit, with any JSON value, are stored as given."""
+    params: dict[str, Any] = {"deep": deep(31), "values": ["a", None, 1.5, True, -3, {"k": []}]}
+    result = await start_command_flow(hass, added_entry, SUBENTRY_COMMAND_BUTTON)
+    result = await submit_command(
+        hass,
+        result,
+        {CONF_DEVICE_ID: "dev-gateway", CONF_NAME: "Deep", CONF_METHOD: "m", CONF_PARAMS: params},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    (saved,) = mock_config_entry.options[CONF_COMMANDS]
-    assert saved["params"] == deep(10)
-    assert saved["state_attribute"] is None
+    (subentry,) = added_entry.subentries.values()
+    assert subentry.data[CONF_PARAMS] == params
+    json.dumps(dict(subentry.data), allow_nan=False)
 
 
-async def test_add_button_without_device_list(
+async def test_command_without_device_list(
     hass: HomeAssistant,
     sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
+    added_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """When the devices cannot be listed, a device id can be typed in."""
-    mock_config_entry.add_to_hass(hass)
-    result = await open_commands_menu(hass, mock_config_entry)
+    """When the devices cannot be listed, a device id can be typed in (and titles the command)."""
     sim.state.faults.set("http_error", "devices", status=500)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "add_command_button"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert selector_config(result, "device_id")["options"] == []
-    assert selector_config(result, "device_id")["custom_value"] is True
+    result = await start_command_flow(hass, added_entry, SUBENTRY_COMMAND_BUTTON)
+    assert selector_config(result, CONF_DEVICE_ID)["options"] == []
+    assert selector_config(result, CONF_DEVICE_ID)["custom_value"] is True
     assert "Cannot load the ThingsCloud devices" in caplog.text
 
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"device_id": " ", "name": "Ping", "method": "ping"}
+    result = await submit_command(hass, result, {CONF_NAME: "Ping", CONF_METHOD: "ping"})
+    assert result["errors"] == {CONF_DEVICE_ID: "invalid_device"}
+    result = await submit_command(
+        hass, result, {CONF_DEVICE_ID: " ", CONF_NAME: "Ping", CONF_METHOD: "ping"}
     )
-    assert result["errors"] == {"device_id": "invalid_device"}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {"device_id": "dev-typed", "name": "Ping", "method": "ping", "params": None},
+    assert result["errors"] == {CONF_DEVICE_ID: "invalid_device"}
+    result = await submit_command(
+        hass,
+        result,
+        {CONF_DEVICE_ID: " dev-typed ", CONF_NAME: "Ping", CONF_METHOD: "ping", CONF_PARAMS: None},
     )
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "save"}
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Ping (dev-typed)"
+    (subentry,) = added_entry.subentries.values()
+    assert subentry.data[CONF_DEVICE_ID] == "dev-typed"
+    assert subentry.data[CONF_PARAMS] == {}
+
+    # Changing it later: the typed id is shown again and can be kept.
+    result = await added_entry.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
+    assert suggested(result, CONF_DEVICE_ID) == "dev-typed"
+    assert selector_config(result, CONF_DEVICE_ID)["custom_value"] is True
+    result = await submit_command(
+        hass, result, {CONF_DEVICE_ID: "dev-typed", CONF_NAME: "Pong", CONF_METHOD: "ping"}
     )
-    (saved,) = mock_config_entry.options[CONF_COMMANDS]
-    assert saved["device_id"] == "dev-typed"
-    assert saved["params"] == {}
+    assert result["reason"] == "reconfigure_successful"
+    assert added_entry.subentries[subentry.subentry_id].title == "Pong (dev-typed)"
 
 
-async def test_unknown_device_rejected_when_list_loaded(
+async def test_command_unknown_device_refused_when_list_loaded(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """With the project's devices listed, only one of them can be chosen; none is an error."""
+    result = await start_command_flow(hass, init_integration, SUBENTRY_COMMAND_BUTTON)
+    with pytest.raises(InvalidData):
+        await submit_command(
+            hass, result, {CONF_DEVICE_ID: "dev-nope", CONF_NAME: "Ping", CONF_METHOD: "ping"}
+        )
+    result = await submit_command(hass, result, {CONF_NAME: "Ping", CONF_METHOD: "ping"})
+    assert result["errors"] == {CONF_DEVICE_ID: "invalid_device"}
+    assert init_integration.subentries == {}
+
+
+async def test_remove_command_keeps_device_and_other_entities(
     hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
 ) -> None:
-    mock_config_entry.add_to_hass(hass)
-    result = await open_commands_menu(hass, mock_config_entry)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "add_command_button"}
+    """Deleting a command removes only its entity: the device and its other entities stay."""
+    entry = mock_config_entry
+    button_id = await set_up_with_command(
+        hass, entry, SUBENTRY_COMMAND_BUTTON, BUTTON_DATA | {CONF_DEVICE_ID: "dev-plug-tv"}
     )
-    with pytest.raises(InvalidData):
-        await hass.config_entries.options.async_configure(
-            result["flow_id"], {"device_id": "dev-nope", "name": "Ping", "method": "ping"}
-        )
+    switch_id = add_command(hass, entry, SUBENTRY_COMMAND_SWITCH, **SWITCH_DATA)
+    await hass.async_block_till_done()  # reloaded with both commands
+    device = thingscloud_device(hass, entry, "dev-plug-tv")
+    registry = er.async_get(hass)
+    button = command_entity(hass, "button", f"dev-plug-tv_command_{BUTTON_DATA[CONF_COMMAND_ID]}")
+    switch = command_entity(hass, "switch", f"dev-plug-tv_command_{SWITCH_DATA[CONF_COMMAND_ID]}")
+    others = {
+        e.entity_id
+        for e in er.async_entries_for_device(registry, device.id)
+        if e.config_subentry_id is None
+    }
+    assert len(others) > 1  # online, alarm, attributes ...
+
+    assert hass.config_entries.async_remove_subentry(entry, button_id)
+    await hass.async_block_till_done()
+
+    assert registry.async_get(button.entity_id) is None
+    assert hass.states.get(button.entity_id) is None
+    device_after = dr.async_get(hass).async_get(device.id)
+    assert device_after is not None
+    assert (device_after.config_entry_id, device_after.config_subentry_id) == (entry.entry_id, None)
+    remaining = {e.entity_id for e in er.async_entries_for_device(registry, device.id)}
+    assert remaining == others | {switch.entity_id}
+    assert entry.state is ConfigEntryState.LOADED
+    for entity_id in remaining:
+        state = hass.states.get(entity_id)
+        assert state is not None, entity_id
+    assert list(entry.subentries) == [switch_id]
 
 
-# --- helpers and pure functions ----------------------------------------------------------
+# --- helpers and pure functions ------------------------------------------------------------
 
 
 def test_group_options_skip_repeated_ids() -> None:
+    """A group listed twice (or inside itself) is offered once, labelled with its path."""
     child = DeviceGroup.from_api({"id": "g2", "name": "Child"})
     tree = [
         DeviceGroup.from_api({"id": "g1", "name": "", "children": [{"id": "g2", "name": "C"}]}),
@@ -1185,6 +2092,7 @@ def test_group_options_skip_repeated_ids() -> None:
 
 
 async def test_create_client(hass: HomeAssistant, sim: RunningSimulator) -> None:
+    """The flow's client signs in the entry's way, at the normalised endpoint."""
     app = create_client(hass, app_data(sim, endpoint=f"{sim.url}/api/v1"))
     assert app.endpoint == sim.url
     assert not app.is_admin
@@ -1195,27 +2103,7 @@ async def test_create_client(hass: HomeAssistant, sim: RunningSimulator) -> None
     assert sim.state.count("admin_login") == 1
 
 
-def test_create_credentials_unknown_auth_type() -> None:
-    with pytest.raises(ValueError, match="auth type"):
-        create_credentials({CONF_AUTH_TYPE: "token"})
-    creds = create_credentials(
-        {
-            CONF_AUTH_TYPE: AUTH_TYPE_APP,
-            CONF_APP_ID: "the-app",
-            CONF_ACCESS_KEY: "the-access-key",
-            CONF_SECRET_KEY: "the-secret-key",
-        }
-    )
-    assert "the-app" in repr(creds)
-    assert "the-secret-key" not in repr(creds)
-
-
-# --- translations ------------------------------------------------------------------------
-
-
-def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((COMPONENT / name).read_text(encoding="utf-8"))
-    return data
+# --- translations --------------------------------------------------------------------------
 
 
 def shape(value: Any) -> Any:
@@ -1236,37 +2124,30 @@ def placeholders(value: Any, path: str = "") -> dict[str, set[str]]:
     return {path: {name for _, name, _, _ in string.Formatter().parse(value) if name}}
 
 
-@pytest.mark.parametrize("section", ["config", "options"])
+@pytest.mark.parametrize("section", ["config", "options", "config_subentries"])
 def test_translations_complete(section: str) -> None:
+    """English and Chinese translate every step, field, error and abort of the flows alike."""
     strings = load("strings.json")[section]
     english = load("translations/en.json")[section]
     chinese = load("translations/zh-Hans.json")[section]
     assert english == strings
     assert shape(chinese) == shape(english)
     assert placeholders(chinese) == placeholders(english)
-    for step_id, step in english["step"].items():
-        assert step.get("title"), step_id
+    steps = (
+        [step for kind in english.values() for step in kind["step"].values()]
+        if section == "config_subentries"
+        else list(english["step"].values())
+    )
+    for step in steps:
+        assert step.get("title")
         for key in step.get("data", {}):
-            assert step["data_description"].get(key), f"{step_id}.{key}"
+            assert step["data_description"].get(key), key
 
 
-def test_translations_cover_the_flow() -> None:
-    config = load("translations/en.json")["config"]
-    options = load("translations/en.json")["options"]
-    assert set(config["step"]) == {"user", "app", "admin", "reauth_confirm", "reconfigure"}
-    assert set(config["step"]["user"]["menu_options"]) == {"app", "admin"}
-    assert set(config["step"]["app"]["data"]) == {
-        CONF_ENDPOINT,
-        CONF_APP_ID,
-        CONF_ACCESS_KEY,
-        CONF_SECRET_KEY,
-    }
-    assert set(config["step"]["admin"]["data"]) == {
-        CONF_ENDPOINT,
-        CONF_APP_ID,
-        CONF_ACCOUNT,
-        CONF_PASSWORD,
-    }
+def test_translations_cover_the_flow_errors() -> None:
+    """Every error and abort the flows can show has a text."""
+    english = load("translations/en.json")
+    config, options = english["config"], english["options"]
     assert set(config["error"]) == {"invalid_endpoint", "invalid_auth", "cannot_connect", "unknown"}
     assert set(config["abort"]) >= {
         "already_configured",
@@ -1274,22 +2155,73 @@ def test_translations_cover_the_flow() -> None:
         "reconfigure_successful",
         "unique_id_mismatch",
     }
-    assert set(options["step"]) == {
-        "init",
-        "commands",
-        "add_command_switch",
-        "add_command_button",
-        "remove_commands",
-    }
-    assert set(options["step"]["commands"]["menu_options"]) == {
-        "add_command_switch",
-        "add_command_button",
-        "remove_commands",
-        "save",
-    }
+    assert set(config["step"]["user"]["menu_options"]) == {"app", "admin"}
+    assert set(options["step"]) == {"init"}
     assert set(options["error"]) == {
-        "invalid_device",
-        "invalid_name",
-        "invalid_method",
-        "invalid_params",
+        "invalid_mqtt_url",
+        "mqtt_incomplete",
+        "mqtt_invalid_auth",
+        "mqtt_cannot_connect",
     }
+    subentries = english["config_subentries"]
+    assert set(subentries) == {SUBENTRY_COMMAND_SWITCH, SUBENTRY_COMMAND_BUTTON}
+    for kind in subentries.values():
+        assert kind["entry_type"]
+        assert set(kind["initiate_flow"]) == {"user", "reconfigure"}
+        assert set(kind["step"]) == {"user", "reconfigure"}
+        assert set(kind["error"]) == {
+            "invalid_device",
+            "invalid_name",
+            "invalid_method",
+            "invalid_params",
+        }
+
+
+async def test_every_form_is_translated(
+    hass: HomeAssistant, sim: RunningSimulator, mock_setup_entry: AsyncMock
+) -> None:
+    """Each field of each form the flows show has a label and a help text, and each
+    description placeholder of the texts is given by the form.
+    """
+    english = load("translations/en.json")
+    app = MockConfigEntry(domain=DOMAIN, unique_id="a", data=app_data(sim))
+    admin = MockConfigEntry(domain=DOMAIN, unique_id="b", data=admin_data(sim))
+    for entry in (app, admin):
+        entry.add_to_hass(hass)
+    switch_id = add_command(hass, app, SUBENTRY_COMMAND_SWITCH, **SWITCH_DATA)
+    button_id = add_command(hass, app, SUBENTRY_COMMAND_BUTTON, **BUTTON_DATA)
+
+    forms: list[tuple[dict[str, Any], Result]] = [
+        (english["config"]["step"]["app"], await start_app_flow(hass)),
+        (english["config"]["step"]["admin"], await start_app_flow(hass, AUTH_TYPE_ADMIN)),
+        (english["options"]["step"]["init"], await open_options(hass, app)),
+    ]
+    for entry in (app, admin):
+        forms.append(
+            (english["config"]["step"]["reauth_confirm"], await entry.start_reauth_flow(hass))
+        )
+        forms.append(
+            (english["config"]["step"]["reconfigure"], await entry.start_reconfigure_flow(hass))
+        )
+    for subentry_type, subentry_id in (
+        (SUBENTRY_COMMAND_SWITCH, switch_id),
+        (SUBENTRY_COMMAND_BUTTON, button_id),
+    ):
+        steps = english["config_subentries"][subentry_type]["step"]
+        forms.append((steps["user"], await start_command_flow(hass, app, subentry_type)))
+        forms.append(
+            (steps["reconfigure"], await app.start_subentry_reconfigure_flow(hass, subentry_id))
+        )
+
+    for texts, result in forms:
+        assert result["type"] is FlowResultType.FORM
+        for key in fields(result):
+            assert texts["data"].get(key), f"{result['step_id']}.{key}"
+            assert texts["data_description"].get(key), f"{result['step_id']}.{key}"
+        given = result["description_placeholders"] or {}
+        for text in [
+            texts["title"],
+            texts.get("description", ""),
+            *texts["data_description"].values(),
+        ]:
+            text.format_map(given)  # every placeholder is given

@@ -14,7 +14,11 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
 )
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -54,6 +58,10 @@ ALL_DEVICES = {
 @pytest.fixture(autouse=True)
 def loopback_sockets(socket_enabled: None) -> None:
     """Allow sockets: the integration talks to the simulator on 127.0.0.1."""
+
+
+async def no_wait(seconds: float) -> None:
+    """A sleep of the client's pacer that returns at once (frozen time never ends one)."""
 
 
 def attribute_requests(sim: RunningSimulator, route: str) -> list[str]:
@@ -204,7 +212,7 @@ async def test_write_is_skipped_without_a_listener_call_when_nothing_changed(
     before = dict(coordinator.data.devices)
     await next_cycle(hass, freezer)
     assert all(coordinator.data.devices[key] is before[key] for key in before)
-    assert coordinator.changed_device_ids == frozenset()
+    assert coordinator.data.touched == frozenset()
 
 
 # --------------------------------------------------------------------------- filters
@@ -266,8 +274,8 @@ async def test_filtered_out_devices_leave_the_registry(
 @pytest.mark.parametrize(
     "case",
     [
-        ("http_error", {"status": 500}, "communication_error"),
-        ("invalid_json", {}, "communication_error"),
+        ("http_error", {"status": 500}, "connection_error"),
+        ("invalid_json", {}, "connection_error"),
         ("result_false", {"errcode": 500, "message": "boom"}, "api_error"),
     ],
 )
@@ -307,18 +315,23 @@ async def test_rate_limit_retries_after_the_given_delay(
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """HTTP 429 fails the cycle with the server's retry_after; the next cycle honours it."""
+    """HTTP 429 fails the cycle with the server's retry_after; the next cycle honours it.
+
+    (The client then spaces its requests for a while: here its sleeps return at once, as
+    frozen time would never end them.)
+    """
     coordinator = coordinator_of(init_integration)
-    sim.state.faults.set("rate_limit", "devices", count=1, retry_after=5)
+    coordinator.client._transport.pacer.sleep = no_wait
+    sim.state.faults.set("rate_limit", "devices", count=1, retry_after=25)
     await next_cycle(hass, freezer)
     assert not coordinator.last_update_success
     assert getattr(coordinator.last_exception, "translation_key", None) == "rate_limited"
-    assert getattr(coordinator.last_exception, "retry_after", None) == 5
+    assert getattr(coordinator.last_exception, "retry_after", None) == 25
 
     sim.state.clear_log()
-    await next_cycle(hass, freezer, seconds=6)
+    await next_cycle(hass, freezer, seconds=26)
     assert sim.state.count("devices") == 1
-    assert coordinator.last_update_success
+    assert coordinator.last_update_success, coordinator.last_exception
 
 
 async def test_one_failing_device_only_makes_its_entities_unavailable(
@@ -403,7 +416,7 @@ async def test_new_device_failing_its_first_read_is_retried(
     await next_cycle(hass, freezer)
     snapshot = coordinator.data.devices["dev-new-th"]
     assert not snapshot.available
-    assert snapshot.attributes == {}
+    assert snapshot.specs == {}
     assert value_of(hass, "binary_sensor", "dev-new-th_online") == STATE_UNAVAILABLE
 
     sim.state.faults.clear()
@@ -448,7 +461,7 @@ async def test_auth_failure_starts_reauth(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     assert flows[0]["context"]["entry_id"] == init_integration.entry_id
     coordinator = coordinator_of(init_integration)
-    assert getattr(coordinator.last_exception, "translation_key", None) == "authentication_failed"
+    assert getattr(coordinator.last_exception, "translation_key", None) == "auth_failed"
 
 
 async def test_auth_failure_in_a_device_read_starts_reauth(
@@ -670,21 +683,34 @@ async def test_refresh_device_survives_a_failed_cycle(
     assert "dev-lobby-led" in attribute_requests(sim, "attributes_raw")
 
 
-async def test_refresh_device_survives_an_auth_failure_in_a_device_read(
+async def test_a_device_refused_with_a_fresh_token_is_that_devices_failure(
     hass: HomeAssistant,
     sim: RunningSimulator,
     init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The mark also survives a cycle that failed in the per-device requests."""
+    """A 401 that a fresh token does not cure is the device's failure, not a reauth.
+
+    The credentials are fine (the refresh succeeds): only the devices read through the
+    refused request are unavailable, logged once; no reauthentication starts.
+    """
     coordinator = coordinator_of(init_integration)
     sim.state.faults.set("http_error", "attributes_raw", status=401)
     await coordinator.async_refresh_device("dev-lobby-led")
     await hass.async_block_till_done()
-    assert not coordinator.last_update_success
+
+    assert coordinator.last_update_success
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    assert value_of(hass, "sensor", "dev-lobby-led_attr_firmware") == STATE_UNAVAILABLE
+    assert value_of(hass, "sensor", "dev-living-th_attr_temperature") == "23.6"
+    assert caplog.text.count("ThingsCloud device dev-lobby-led is unavailable") == 1
+
     sim.state.faults.clear()
     sim.state.clear_log()
     await coordinator.async_refresh()
     assert attribute_requests(sim, "attributes_raw") == sorted({"dev-lobby-led", *NEVER_ACTIVE})
+    assert value_of(hass, "sensor", "dev-lobby-led_attr_firmware") != STATE_UNAVAILABLE
 
 
 async def test_a_failing_listener_does_not_stop_the_others(
@@ -707,17 +733,47 @@ async def test_a_failing_listener_does_not_stop_the_others(
     assert value_of(hass, "sensor", "dev-plug-tv_attr_power") == "7.5"
 
 
-async def test_rename_of_a_device_missing_from_the_registry_is_ignored(
+async def test_rename_of_a_device_missing_from_the_registry_registers_it_again(
     hass: HomeAssistant,
     sim: RunningSimulator,
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A renamed device the user removed from the registry meanwhile causes no error."""
+    """A renamed device that was removed from the registry meanwhile comes back, renamed."""
     device = ha_device(hass, "dev-living-th")
     assert device is not None
     dr.async_get(hass).async_remove_device(device.id)
     sim.state.devices["dev-living-th"].name = "Renamed"
     await next_cycle(hass, freezer)
     assert coordinator_of(init_integration).last_update_success
-    assert ha_device(hass, "dev-living-th") is None
+    restored = ha_device(hass, "dev-living-th")
+    assert restored is not None
+    assert restored.name == "Renamed"
+
+
+async def test_sustained_rate_limiting_raises_a_repair_issue(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Three rate-limited cycles in a row raise a repair issue; a good cycle takes it away.
+
+    A Retry-After of 0 (or of years) is held to the allowed interval range, 10 s to 1 hour.
+    """
+    coordinator = coordinator_of(init_integration)
+    coordinator.client._transport.pacer.sleep = no_wait
+    issue_id = f"rate_limited_{init_integration.entry_id}"
+    delays = []
+    for retry_after in (0, 10**9, 0):
+        sim.state.faults.set("rate_limit", "devices_stat", count=1, retry_after=retry_after)
+        await next_cycle(hass, freezer, seconds=3600)
+        delays.append(getattr(coordinator.last_exception, "retry_after", None))
+    assert delays == [10, 3600, 10]
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "rate_limited"
+
+    await next_cycle(hass, freezer, seconds=3600)
+    assert coordinator.last_update_success
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None

@@ -14,12 +14,19 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.thingscloud.const import DOMAIN
+from custom_components.thingscloud.const import (
+    CONF_MQTT_URL,
+    CONF_VIEW_KEY,
+    CONF_VIEW_SECRET,
+    DOMAIN,
+)
 from simulator.scenarios import (
     DEMO_ACCESS_KEY,
     DEMO_APP_ID,
     DEMO_PASSWORD,
     DEMO_SECRET_KEY,
+    DEMO_VIEW_KEY,
+    DEMO_VIEW_SECRET,
 )
 from simulator.testing import RunningSimulator
 
@@ -77,7 +84,8 @@ async def test_entry_diagnostics(
     # The thing models are there, raw, for the undocumented vocabulary.
     devices = diagnostics["devices"]
     assert isinstance(devices, dict)
-    assert devices["dev-thermostat"]["attributes"]["mode"]["model"]["attr_type"] == "shared"
+    assert devices["dev-thermostat"]["models"]["mode"]["attr_type"] == "shared"
+    assert diagnostics["pacing"]["concurrency"] > 0
 
 
 async def test_device_diagnostics(
@@ -111,3 +119,34 @@ async def test_device_diagnostics(
     )
     diagnostics = await get_diagnostics_for_device(hass, hass_client, init_integration, stale)
     assert diagnostics == {"removed": True}
+
+
+async def test_realtime_settings_are_redacted(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    sim: RunningSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The view key and secret never show; the subscription's state does."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={
+            **mock_config_entry.options,
+            CONF_MQTT_URL: sim.mqtt_url,
+            CONF_VIEW_KEY: DEMO_VIEW_KEY,
+            CONF_VIEW_SECRET: DEMO_VIEW_SECRET,
+        },
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+
+    text = json.dumps(diagnostics, ensure_ascii=False)
+    assert DEMO_VIEW_KEY not in text
+    assert DEMO_VIEW_SECRET not in text
+    assert diagnostics["entry"]["options"][CONF_VIEW_SECRET] == "**REDACTED**"
+    assert diagnostics["entry"]["options"][CONF_MQTT_URL] == sim.mqtt_url
+    assert set(diagnostics["realtime"]) >= {"connected", "messages"}
+    assert_no_secret(sim, diagnostics)

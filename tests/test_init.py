@@ -1,9 +1,14 @@
 """Setting up, unloading and removing devices of a ThingsCloud config entry."""
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -12,11 +17,16 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.thingscloud import PLATFORMS
 from custom_components.thingscloud.const import (
     CONF_ENDPOINT,
+    CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
     DOMAIN,
+    SUBENTRY_COMMAND_BUTTON,
+    SUBENTRY_COMMAND_SWITCH,
 )
-from simulator.scenarios import DEMO_PROJECT_NAME
+from simulator.scenarios import DEMO_PROJECT_ID, DEMO_PROJECT_NAME
 from simulator.testing import RunningSimulator
+
+from .common import app_entry, next_cycle
 
 
 @pytest.fixture(autouse=True)
@@ -166,3 +176,208 @@ async def test_remove_device_allowed_for_stale_device(
     )
     assert await _remove_device(hass, hass_ws_client, init_integration, stale)
     assert dr.async_get(hass).async_get(stale.id) is None
+
+
+# --- areas from the project's groups ---------------------------------------------------------
+
+
+def area_of(hass: HomeAssistant, device: dr.DeviceEntry) -> str | None:
+    """Return the name of a device's area."""
+    area = ar.async_get(hass).async_get_area(device.area_id) if device.area_id else None
+    return area.name if area else None
+
+
+async def test_devices_get_the_area_of_their_innermost_group(
+    hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A new device is suggested its innermost group's name as area; no group, no area."""
+    areas = {
+        identifier: area_of(hass, ha_device(hass, init_integration, identifier))
+        for identifier in ("dev-living-th", "dev-lobby-led", "dev-front-door", "dev-spare-plug")
+    }
+    assert areas == {
+        "dev-living-th": "客厅 Living room",
+        "dev-lobby-led": "前台 Lobby",
+        "dev-front-door": "家 Home",
+        "dev-spare-plug": None,
+    }
+    assert area_of(hass, ha_device(hass, init_integration, "project_proj-demo")) is None
+
+
+async def test_a_user_chosen_area_stays(
+    hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The group only suggests: an area the user chose survives reloads and group changes."""
+    registry = dr.async_get(hass)
+    kitchen = ar.async_get(hass).async_create("Kitchen")
+    device = ha_device(hass, init_integration, "dev-living-th")
+    registry.async_update_device(device.id, area_id=kitchen.id)
+    sim.state.devices["dev-living-th"].groups = ["grp-bedroom"]
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert ha_device(hass, init_integration, "dev-living-th").area_id == kitchen.id
+
+
+async def test_groups_are_read_only_for_devices_to_create(
+    hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry
+) -> None:
+    """At the first setup each device's groups are read once; a reload reads none."""
+    assert sim.state.count("device") == 9
+    sim.state.clear_log()
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert sim.state.count("device") == 0
+
+
+async def test_no_group_reads_without_groups(
+    hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A project without groups costs no extra request."""
+    sim.state.groups.clear()
+    for device in sim.state.devices.values():
+        device.groups = []
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert sim.state.count("device") == 0
+
+
+# --- migration ---------------------------------------------------------------------------
+
+
+LEGACY_COMMANDS = [
+    {
+        "id": "0123456789abcdef0123456789abcdef",
+        "kind": "switch",
+        "device_id": "dev-plug-tv",
+        "name": "Boost",
+        "method": "boost",
+        "params": {"minutes": 30},
+        "off_method": "boost_stop",
+        "off_params": {},
+        "state_attribute": None,
+    },
+    {
+        "id": "11111111111111111111111111111111",
+        "kind": "switch",
+        "device_id": "dev-plug-tv",
+        "name": "Power",
+        "method": "relay_set",
+        "params": {"on": True},
+        "off_method": "relay_set",
+        "off_params": {"on": False},
+        "state_attribute": "relay",
+    },
+    {
+        "id": "44444444444444444444444444444444",
+        "kind": "button",
+        "device_id": "dev-thermostat",
+        "name": "Boost heating",
+        "method": "boost",
+        "params": {"minutes": 15},
+    },
+    "not a command",
+]
+
+
+async def test_migration_moves_commands_to_subentries(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """A 1.1 entry's two command switches and button become subentries with the same entities."""
+    entry = app_entry(sim.url, DEMO_PROJECT_NAME, DEMO_PROJECT_ID)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=entry.title,
+        unique_id=entry.unique_id,
+        data=dict(entry.data),
+        options={CONF_SCAN_INTERVAL: 60, "commands": LEGACY_COMMANDS},
+        version=1,
+        minor_version=1,
+    )
+    entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    entity_ids = {
+        command["id"]: registry.async_get_or_create(
+            "switch" if command["kind"] == "switch" else "button",
+            DOMAIN,
+            f"{command['device_id']}_command_{command['id']}",
+            config_entry=entry,
+            suggested_object_id=f"legacy_{command['name'].lower().replace(' ', '_')}",
+        ).entity_id
+        for command in LEGACY_COMMANDS
+        if isinstance(command, dict)
+    }
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert (entry.version, entry.minor_version) == (1, 2)
+    assert dict(entry.options) == {CONF_SCAN_INTERVAL: 60}
+    subentries = {sub.data["command_id"]: sub for sub in entry.subentries.values()}
+    assert {key: sub.subentry_type for key, sub in subentries.items()} == {
+        "0123456789abcdef0123456789abcdef": SUBENTRY_COMMAND_SWITCH,
+        "11111111111111111111111111111111": SUBENTRY_COMMAND_SWITCH,
+        "44444444444444444444444444444444": SUBENTRY_COMMAND_BUTTON,
+    }
+    assert subentries["44444444444444444444444444444444"].title == "Boost heating"
+    assert dict(subentries["11111111111111111111111111111111"].data) == {
+        "command_id": "11111111111111111111111111111111",
+        "device_id": "dev-plug-tv",
+        "name": "Power",
+        "method": "relay_set",
+        "params": {"on": True},
+        "off_method": "relay_set",
+        "off_params": {"on": False},
+        "state_attribute": "relay",
+    }
+    for command_id, entity_id in entity_ids.items():
+        registered = registry.async_get(entity_id)
+        assert registered is not None, entity_id
+        assert registered.config_subentry_id == subentries[command_id].subentry_id
+        assert hass.states.get(entity_id) is not None, entity_id
+    assert hass.states.get(entity_ids["11111111111111111111111111111111"]).state == "on"
+    plug = ha_device(hass, entry, "dev-plug-tv")
+    assert plug.config_subentry_id is None
+
+
+async def test_migration_refuses_a_newer_major_version(
+    hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """An entry from a future major version is not loaded."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, data=dict(mock_config_entry.data), version=2, minor_version=1
+    )
+    entry.add_to_hass(hass)
+
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+async def test_a_device_that_cannot_be_confirmed_gone_is_checked_again(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A registered device the listing lacks stays while ThingsCloud cannot say; then goes."""
+    mock_config_entry.add_to_hass(hass)
+    registry = dr.async_get(hass)
+    gone = registry.async_get_or_create(
+        config_entry_id=mock_config_entry.entry_id,
+        identifiers={(DOMAIN, "dev-long-gone")},
+        name="Long gone",
+    )
+    # The first setup asks `device` for the 9 devices' groups and for the missing one.
+    sim.state.faults.set("http_error", "device", status=503, count=10)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert registry.async_get(gone.id) is not None
+
+    await next_cycle(hass, freezer)
+
+    assert registry.async_get(gone.id) is None

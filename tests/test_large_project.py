@@ -49,10 +49,10 @@ from .common import app_entry, next_cycle
 LIMIT = 100
 DEVICES = 30
 ATTRIBUTES = 3
-# Enabled entities per device: the attribute sensors, online and alarm.
-PER_DEVICE = ATTRIBUTES + 2
+# Enabled entities per device: the attribute sensors, online, alarm and the alarm event.
+PER_DEVICE = ATTRIBUTES + 3
 PROJECT_SENSORS = 10
-WANTED = DEVICES * PER_DEVICE + PROJECT_SENSORS  # 160
+WANTED = DEVICES * PER_DEVICE + PROJECT_SENSORS  # 190
 
 
 @pytest.fixture
@@ -90,6 +90,16 @@ def issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
     return ir.async_get(hass).async_get_issue(DOMAIN, entity_limit_issue_id(entry.entry_id))
 
 
+def shown(hass: HomeAssistant) -> list[str]:
+    """Return the entity ids of the integration that have a state."""
+    registry = er.async_get(hass)
+    return [
+        entity_id
+        for entity_id in hass.states.async_entity_ids()
+        if (item := registry.async_get(entity_id)) is not None and item.platform == DOMAIN
+    ]
+
+
 def enabled_entities(hass: HomeAssistant, entry: MockConfigEntry) -> list[er.RegistryEntry]:
     return [
         item
@@ -107,7 +117,7 @@ async def test_the_cap_raises_a_repair_issue(
 
     # Home Assistant created LIMIT of them and refused the others.
     assert len(enabled_entities(hass, entry)) == LIMIT
-    assert len(hass.states.async_entity_ids()) == LIMIT
+    assert len(shown(hass)) == LIMIT
     found = issue(hass, entry)
     assert found is not None
     assert found.translation_key == "entity_limit_reached"
@@ -156,7 +166,7 @@ async def test_filtering_groups_in_the_options_clears_the_issue(
 
     # Reloaded with the filter: only that group's devices are read, the others left.
     assert entry.state is ConfigEntryState.LOADED
-    assert set(entry.runtime_data.data.devices) == group_a
+    assert set(entry.runtime_data.coordinator.data.devices) == group_a
     last_walk = generated.state.requests("devices")[-1]
     assert last_walk.query.get("group") == "grp-gen-a"
     registry = dr.async_get(hass)
@@ -190,8 +200,8 @@ async def test_filtering_device_types_clears_the_issue(
     await hass.async_block_till_done()
 
     assert state.requests("devices")[-1].query.get("type") == other_type.id
-    assert set(entry.runtime_data.data.devices) == {"other-0", "other-1", "other-2"}
-    assert len(enabled_entities(hass, entry)) == 3 * 2 + PROJECT_SENSORS
+    assert set(entry.runtime_data.coordinator.data.devices) == {"other-0", "other-1", "other-2"}
+    assert len(enabled_entities(hass, entry)) == 3 * 3 + PROJECT_SENSORS
     assert issue(hass, entry) is None
 
 
@@ -229,7 +239,7 @@ async def test_disabling_entities_then_reloading_clears_the_issue(
     assert issue(hass, entry) is None
     # Every entity still wanted exists now.
     assert len(enabled_entities(hass, entry)) == LIMIT
-    assert len(hass.states.async_entity_ids()) == LIMIT
+    assert len(shown(hass)) == LIMIT
 
 
 @pytest.mark.usefixtures("entity_limit")
@@ -263,7 +273,7 @@ async def test_devices_appearing_and_leaving_update_the_issue(
         state.delete_device(device_id)
     await next_cycle(hass, freezer)
 
-    assert set(entry.runtime_data.data.devices).isdisjoint(extra)
+    assert set(entry.runtime_data.coordinator.data.devices).isdisjoint(extra)
     assert issue(hass, entry) is None
 
 

@@ -11,6 +11,7 @@ from homeassistant.components.number import (
     ATTR_VALUE,
     DOMAIN as NUMBER_DOMAIN,
     SERVICE_SET_VALUE,
+    NumberEntity,
     NumberMode,
 )
 from homeassistant.const import (
@@ -35,13 +36,14 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.thingscloud.api import JsonValue
 from custom_components.thingscloud.api.models import AttributeModel as ApiAttributeModel
 from custom_components.thingscloud.const import DOMAIN
-from custom_components.thingscloud.number import number_mode
+from custom_components.thingscloud.number import ThingsCloudAttributeNumber, number_mode
 from custom_components.thingscloud.thing_model import Access, AttributeSpec, describe_attribute
 from simulator.state import AttributeModel
 from simulator.testing import RunningSimulator
 
 from .common import (
     call_entity_service,
+    coordinator_of,
     entity_id_of,
     next_cycle,
     reads,
@@ -176,16 +178,16 @@ async def test_new_cloud_number_appears_and_is_put(
 
 @pytest.mark.usefixtures("numbers")
 @pytest.mark.parametrize(
-    ("kind", "params"),
+    ("kind", "params", "key"),
     [
-        ("result_false", {"errcode": 400, "message": "out of range"}),
-        ("http_error", {"status": 500}),
+        ("result_false", {"errcode": 400, "message": "out of range"}, "api_error"),
+        ("http_error", {"status": 500}, "connection_error"),
     ],
 )
 async def test_failed_write_keeps_the_state(
-    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any]
+    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any], key: str
 ) -> None:
-    """A refused write raises the translated `write_failed`; the state stays the cloud's."""
+    """A refused write raises the translated error of its kind; the state stays the cloud's."""
     sim.state.faults.set(kind, "control_attributes_post", **params)
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
 
@@ -193,9 +195,9 @@ async def test_failed_write_keeps_the_state(
         await set_value(hass, TARGET, 30)
 
     assert raised.value.translation_domain == DOMAIN
-    assert raised.value.translation_key == "write_failed"
+    assert raised.value.translation_key == key
     assert raised.value.translation_placeholders is not None
-    assert raised.value.translation_placeholders["identifier"] == "target_temperature"
+    assert raised.value.translation_placeholders.keys() == {"error"}
     if kind == "result_false":
         assert "out of range" in raised.value.translation_placeholders["error"]
     assert sim.state.count("control_attributes_post") == 1
@@ -211,6 +213,27 @@ async def test_value_outside_the_model_range_is_not_sent(
     with pytest.raises(ServiceValidationError):
         await set_value(hass, TARGET, 40)
     assert writes(sim) == []
+
+
+@pytest.mark.usefixtures("numbers")
+async def test_value_the_model_refuses_is_not_sent(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """NaN passes Home Assistant's range check but is no number to write: `invalid_parameter`."""
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.clear_log()
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await set_value(hass, TARGET, float("nan"))
+
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "invalid_parameter"
+    assert raised.value.translation_placeholders is not None
+    assert raised.value.translation_placeholders.keys() == {"error"}
+    assert "target_temperature" in raised.value.translation_placeholders["error"]
+    assert not sim.state.log
+    assert states_of(events, entity_id_of(hass, NUMBER_DOMAIN, TARGET)) == []
+    assert state_of(hass, NUMBER_DOMAIN, TARGET).state == "23.5"
 
 
 @pytest.mark.usefixtures("numbers")
@@ -245,6 +268,21 @@ async def test_numbers_follow_the_availability_of_their_device(
     sim.state.faults.clear()
     await next_cycle(hass, freezer)
     assert state_of(hass, NUMBER_DOMAIN, BRIGHTNESS).state == "70"
+
+
+async def test_spec_without_limits_keeps_the_entity_defaults(
+    hass: HomeAssistant, numbers: MockConfigEntry
+) -> None:
+    """A spec without min/max/step (the thing model always gives them) keeps the defaults."""
+    spec = AttributeSpec("n", "N", Access.CLOUD, spec_of().value_type, Platform.NUMBER)
+    entity = ThingsCloudAttributeNumber(coordinator_of(numbers), "dev-thermostat", spec)
+
+    assert entity.native_min_value == NumberEntity().native_min_value
+    assert entity.native_max_value == NumberEntity().native_max_value
+    assert entity.native_step is None
+    assert entity.native_unit_of_measurement is None
+    assert entity.device_class is None
+    assert entity.mode is NumberMode.BOX
 
 
 def spec_of(**options: JsonValue) -> AttributeSpec:

@@ -8,7 +8,9 @@ from homeassistant.components.select import (
     ATTR_OPTIONS,
     DOMAIN as SELECT_DOMAIN,
     SERVICE_SELECT_OPTION,
+    SelectEntity,
 )
+from homeassistant.components.select.const import DATA_COMPONENT as SELECT_DATA_COMPONENT
 from homeassistant.const import (
     EVENT_STATE_CHANGED,
     STATE_UNAVAILABLE,
@@ -162,13 +164,16 @@ async def test_new_cloud_select_appears_and_is_put(
 
 @pytest.mark.usefixtures("selects")
 @pytest.mark.parametrize(
-    ("kind", "params"),
-    [("result_false", {"errcode": 400, "message": "mode locked"}), ("http_error", {"status": 500})],
+    ("kind", "params", "key"),
+    [
+        ("result_false", {"errcode": 400, "message": "mode locked"}, "api_error"),
+        ("http_error", {"status": 500}, "connection_error"),
+    ],
 )
 async def test_failed_write_keeps_the_state(
-    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any]
+    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any], key: str
 ) -> None:
-    """A refused write raises the translated `write_failed`; the state stays the cloud's."""
+    """A refused write raises the translated error of its kind; the state stays the cloud's."""
     sim.state.faults.set(kind, "control_attributes_post", **params)
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
 
@@ -176,9 +181,9 @@ async def test_failed_write_keeps_the_state(
         await select(hass, MODE, "关闭 Off")
 
     assert raised.value.translation_domain == DOMAIN
-    assert raised.value.translation_key == "write_failed"
+    assert raised.value.translation_key == key
     assert raised.value.translation_placeholders is not None
-    assert raised.value.translation_placeholders["identifier"] == "mode"
+    assert raised.value.translation_placeholders.keys() == {"error"}
     if kind == "result_false":
         assert "mode locked" in raised.value.translation_placeholders["error"]
     assert sim.state.count("control_attributes_post") == 1
@@ -192,6 +197,50 @@ async def test_unknown_option_is_not_sent(hass: HomeAssistant, sim: RunningSimul
     with pytest.raises(ServiceValidationError):
         await select(hass, MODE, "cool")
     assert writes(sim) == []
+
+
+@pytest.mark.usefixtures("selects")
+async def test_option_the_model_refuses_is_not_sent(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """The entity itself refuses what is no option (nor raw value): `invalid_parameter`.
+
+    Home Assistant's service checks the options first; this is the entity's own check.
+    """
+    entity = hass.data[SELECT_DATA_COMPONENT].get_entity(entity_id_of(hass, SELECT_DOMAIN, MODE))
+    assert isinstance(entity, SelectEntity)
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.clear_log()
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await entity.async_select_option("turbo")
+
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "invalid_parameter"
+    assert raised.value.translation_placeholders is not None
+    assert raised.value.translation_placeholders.keys() == {"error"}
+    assert not sim.state.log
+    await hass.async_block_till_done()
+    assert states_of(events, entity_id_of(hass, SELECT_DOMAIN, MODE)) == []
+    assert state_of(hass, SELECT_DOMAIN, MODE).state == "制热 Heat"
+
+
+@pytest.mark.usefixtures("selects")
+async def test_raw_value_of_an_option_is_written(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """The entity also takes an option's raw value and writes that option."""
+    entity = hass.data[SELECT_DATA_COMPONENT].get_entity(entity_id_of(hass, SELECT_DOMAIN, MODE))
+    assert isinstance(entity, SelectEntity)
+    sim.state.clear_log()
+
+    await entity.async_select_option("cool")
+    await hass.async_block_till_done()
+
+    assert writes(sim) == [
+        ("POST", "/api/v1/control/device/dev-thermostat/attributes", {"mode": "cool"})
+    ]
+    assert state_of(hass, SELECT_DOMAIN, MODE).state == "制冷 Cool"
 
 
 @pytest.mark.usefixtures("selects")

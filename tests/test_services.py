@@ -800,7 +800,7 @@ async def test_api_refusal(
         )
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_domain == DOMAIN
-    assert err.value.translation_key == "action_api_error"
+    assert err.value.translation_key == "api_error"
     assert "设备不在线 Device offline" in str(err.value)
     assert str(err.value).startswith("ThingsCloud refused the request: ")
 
@@ -811,7 +811,7 @@ async def test_api_answer_with_errors(
     """The simulator's own refusal of a value (validated writes) reaches the user."""
     with pytest.raises(HomeAssistantError) as err:
         await call(hass, "push_attributes", {"device_id": device, "attributes": {"power": "x"}})
-    assert err.value.translation_key == "action_api_error"
+    assert err.value.translation_key == "api_error"
     assert "Invalid attribute value" in str(err.value)
     assert sim.state.count("control_attributes_post") == 1
 
@@ -820,18 +820,32 @@ async def test_connection_failure(hass: HomeAssistant, sim: RunningSimulator, de
     sim.state.faults.set("http_error", "control_command", status=502)
     with pytest.raises(HomeAssistantError) as err:
         await call(hass, "send_command", {"device_id": device, "method": "reboot"})
-    assert err.value.translation_key == "action_connection_error"
+    assert err.value.translation_key == "connection_error"
     assert str(err.value).startswith("Could not reach ThingsCloud: ")
     assert "502" in str(err.value)
+
+
+async def test_refusal_despite_a_fresh_token_is_no_reauth(
+    hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry, device: str
+) -> None:
+    """A request refused even with a fresh token fails; the credentials are fine: no reauth."""
+    sim.state.faults.set("result_false", "control_command", errcode=401, message="Invalid token")
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "send_command", {"device_id": device, "method": "reboot"})
+    assert err.value.translation_key == "api_error"
+    await hass.async_block_till_done()
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
 
 
 async def test_rejected_credentials_start_reauth(
     hass: HomeAssistant, sim: RunningSimulator, init_integration: MockConfigEntry, device: str
 ) -> None:
-    sim.state.faults.set("result_false", "control_command", errcode=401, message="Invalid token")
+    """Credentials ThingsCloud no longer accepts: auth_failed, and a reauthentication flow."""
+    sim.state.secret_key = "rotated-secret"
+    sim.state.faults.set("token_expired", "control_command", count=1)
     with pytest.raises(HomeAssistantError) as err:
         await call(hass, "send_command", {"device_id": device, "method": "reboot"})
-    assert err.value.translation_key == "action_auth_failed"
+    assert err.value.translation_key == "auth_failed"
     await hass.async_block_till_done()
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]

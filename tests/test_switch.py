@@ -2,6 +2,7 @@
 
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
@@ -19,7 +20,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -30,11 +31,12 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.thingscloud.api import JsonValue
+from custom_components.thingscloud.commands import command_configs
 from custom_components.thingscloud.const import (
+    CONF_COMMAND_ID,
     DOMAIN,
+    SUBENTRY_COMMAND_SWITCH,
 )
-from custom_components.thingscloud.entity import command_configs
-from custom_components.thingscloud.switch import truthiness
 from simulator.state import AttributeModel, Device
 from simulator.testing import RunningSimulator
 
@@ -47,6 +49,7 @@ from .common import (
     set_up_platforms,
     state_of,
     states_of,
+    value_of,
     writes,
 )
 
@@ -79,7 +82,7 @@ POWER: dict[str, Any] = {
     "off_params": {"on": False},
     "state_attribute": "relay",
 }
-# Shown by a numeric attribute (plain truthiness).
+# Shown by a numeric attribute (on/off words, else a number is on unless 0).
 LOAD: dict[str, Any] = {
     "id": LOAD_ID,
     "kind": "switch",
@@ -104,11 +107,15 @@ NEW_PLUG: dict[str, Any] = {
     "state_attribute": None,
 }
 COMMANDS = [BOOST, POWER, LOAD, NEW_PLUG]
+BOOST_UID = f"dev-plug-tv_command_{BOOST_ID}"
+POWER_UID = f"dev-plug-tv_command_{POWER_ID}"
+LOAD_UID = f"dev-plug-tv_command_{LOAD_ID}"
+RELAY_UID = "dev-plug-tv_attr_relay"
 
 
 @pytest.fixture
 def commands() -> list[Any]:
-    """The command items of the entry's options."""
+    """The command items, added to the entry as config subentries."""
     return COMMANDS
 
 
@@ -131,6 +138,24 @@ async def switch(hass: HomeAssistant, service: str, unique_id: str) -> None:
     await call_entity_service(hass, SWITCH_DOMAIN, service, unique_id)
 
 
+def subentry_id_of(entry: MockConfigEntry, command_id: str) -> str:
+    """Return the id of the config subentry of a command."""
+    (subentry_id,) = (
+        subentry.subentry_id
+        for subentry in entry.subentries.values()
+        if subentry.data.get(CONF_COMMAND_ID) == command_id
+    )
+    return subentry_id
+
+
+def device_of(hass: HomeAssistant, device_id: str) -> dr.DeviceEntry:
+    """Return the device registry entry of a ThingsCloud device."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, device_id), entry.entry_id)
+    assert device is not None, device_id
+    return device
+
+
 async def test_switch_entities(
     hass: HomeAssistant,
     sim: RunningSimulator,
@@ -150,27 +175,26 @@ async def test_device_attribute_is_posted_then_refreshed(
     hass: HomeAssistant, sim: RunningSimulator
 ) -> None:
     """A device attribute is written with POST; the refresh reads the device's report."""
-    unique_id = "dev-plug-tv_attr_relay"
-    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, RELAY_UID).state == STATE_ON
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
     sim.state.clear_log()
 
-    await switch(hass, SERVICE_TURN_OFF, unique_id)
+    await switch(hass, SERVICE_TURN_OFF, RELAY_UID)
 
     assert writes(sim) == [
         ("POST", "/api/v1/control/device/dev-plug-tv/attributes", {"relay": False})
     ]
     assert reads(sim, "dev-plug-tv") == 1  # the refresh after the write
     assert sim.state.devices["dev-plug-tv"].attributes["relay"].value is False
-    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, unique_id)) == [STATE_OFF]
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, RELAY_UID)) == [STATE_OFF]
 
-    await switch(hass, SERVICE_TURN_ON, unique_id)
+    await switch(hass, SERVICE_TURN_ON, RELAY_UID)
     assert writes(sim)[-1] == (
         "POST",
         "/api/v1/control/device/dev-plug-tv/attributes",
         {"relay": True},
     )
-    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, RELAY_UID).state == STATE_ON
 
 
 @pytest.mark.usefixtures("switches")
@@ -219,30 +243,61 @@ async def test_cloud_attribute_is_put(
 
 @pytest.mark.usefixtures("switches")
 @pytest.mark.parametrize(
-    ("kind", "params"),
-    [("result_false", {"errcode": 400, "message": "relay busy"}), ("http_error", {"status": 500})],
+    ("kind", "params", "key"),
+    [
+        ("result_false", {"errcode": 400, "message": "relay busy"}, "api_error"),
+        ("http_error", {"status": 500}, "connection_error"),
+        ("rate_limit", {"retry_after": 30}, "rate_limited"),
+    ],
 )
 async def test_failed_write_keeps_the_state(
-    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any]
+    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any], key: str
 ) -> None:
-    """A refused write raises the translated `write_failed`; the state stays the cloud's."""
-    unique_id = "dev-plug-tv_attr_relay"
+    """A refused write raises the translated error of its kind; the state stays the cloud's."""
     sim.state.faults.set(kind, "control_attributes_post", **params)
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.clear_log()
 
     with pytest.raises(HomeAssistantError) as raised:
-        await switch(hass, SERVICE_TURN_OFF, unique_id)
+        await switch(hass, SERVICE_TURN_OFF, RELAY_UID)
 
     assert raised.value.translation_domain == DOMAIN
-    assert raised.value.translation_key == "write_failed"
-    assert raised.value.translation_placeholders is not None
-    assert raised.value.translation_placeholders["identifier"] == "relay"
+    assert raised.value.translation_key == key
+    placeholders = raised.value.translation_placeholders
+    assert placeholders is not None
+    assert placeholders.keys() == {"error"}
     if kind == "result_false":
-        assert "relay busy" in raised.value.translation_placeholders["error"]
+        assert "relay busy" in placeholders["error"]
     assert sim.state.count("control_attributes_post") == 1
+    assert reads(sim, "dev-plug-tv") == 0  # no refresh after a failed write
     assert sim.state.devices["dev-plug-tv"].attributes["relay"].value is True
-    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, unique_id)) == []
-    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, RELAY_UID)) == []
+    assert state_of(hass, SWITCH_DOMAIN, RELAY_UID).state == STATE_ON
+
+
+@pytest.mark.usefixtures("switches")
+async def test_write_with_rejected_credentials_starts_reauth(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """The write's token is refused and so are the credentials: `auth_failed` and reauth."""
+    sim.state.secret_key = "rotated"
+    sim.state.faults.set("token_expired", "control_attributes_post")
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.clear_log()
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await switch(hass, SERVICE_TURN_OFF, RELAY_UID)
+
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "auth_failed"
+    assert raised.value.translation_placeholders is not None
+    assert raised.value.translation_placeholders.keys() == {"error"}
+    assert [entry.status for entry in sim.state.requests("control_attributes_post")] == [401]
+    assert sim.state.count("access_token") == 1  # refused
+    assert sim.state.devices["dev-plug-tv"].attributes["relay"].value is True
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, RELAY_UID)) == []
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
 @pytest.mark.usefixtures("switches")
@@ -252,12 +307,32 @@ async def test_state_follows_the_cloud_and_on_off_texts(
     """The state is the attribute's value; the model's on/off texts count; others are unknown."""
     sim.state.set_attributes("dev-plug-tv", {"relay": "关", "child_lock": "锁定"})
     await next_cycle(hass, freezer)
-    assert state_of(hass, SWITCH_DOMAIN, "dev-plug-tv_attr_relay").state == STATE_OFF
+    assert state_of(hass, SWITCH_DOMAIN, RELAY_UID).state == STATE_OFF
     assert state_of(hass, SWITCH_DOMAIN, "dev-plug-tv_attr_child_lock").state == STATE_ON
 
     sim.state.set_attributes("dev-plug-tv", {"relay": "half"})
     await next_cycle(hass, freezer)
-    assert state_of(hass, SWITCH_DOMAIN, "dev-plug-tv_attr_relay").state == STATE_UNKNOWN
+    assert state_of(hass, SWITCH_DOMAIN, RELAY_UID).state == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("switches")
+async def test_state_is_written_only_when_it_changes(
+    hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A report that changes nothing a switch shows writes no state of that switch."""
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.set_attributes("dev-plug-tv", {"relay": "开", "power": 90.0})  # still on
+    await next_cycle(hass, freezer)
+    assert reads(sim, "dev-plug-tv") >= 1
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, RELAY_UID)) == []
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, POWER_UID)) == []
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, LOAD_UID)) == []
+
+    sim.state.set_attributes("dev-plug-tv", {"relay": False})
+    await next_cycle(hass, freezer)
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, RELAY_UID)) == [STATE_OFF]
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, POWER_UID)) == [STATE_OFF]
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, LOAD_UID)) == []
 
 
 @pytest.mark.usefixtures("switches")
@@ -274,11 +349,14 @@ async def test_new_attributes_and_devices_appear_without_reload(
 
     assert state_of(hass, SWITCH_DOMAIN, "dev-plug-tv_attr_usb").state == STATE_ON
     assert state_of(hass, SWITCH_DOMAIN, "dev-plug-new_attr_relay").state == STATE_OFF
-    assert (
-        state_of(hass, SWITCH_DOMAIN, f"dev-plug-new_command_{NEW_PLUG_ID}").state == STATE_UNKNOWN
-    )
+    new_uid = f"dev-plug-new_command_{NEW_PLUG_ID}"
+    assert state_of(hass, SWITCH_DOMAIN, new_uid).state == STATE_UNKNOWN
+    entity = er.async_get(hass).async_get(entity_id_of(hass, SWITCH_DOMAIN, new_uid))
+    device = device_of(hass, "dev-plug-new")
+    assert entity is not None
+    assert entity.device_id == device.id
 
-    await switch(hass, SERVICE_TURN_ON, f"dev-plug-new_command_{NEW_PLUG_ID}")
+    await switch(hass, SERVICE_TURN_ON, new_uid)
     assert sent_commands(sim, "dev-plug-new") == [("night", {})]
 
 
@@ -290,14 +368,13 @@ async def test_assumed_command_switch_sends_on_and_off(
     hass: HomeAssistant, sim: RunningSimulator
 ) -> None:
     """Without a state attribute: on/off send their commands; the state is the last one sent."""
-    unique_id = f"dev-plug-tv_command_{BOOST_ID}"
-    state = state_of(hass, SWITCH_DOMAIN, unique_id)
+    state = state_of(hass, SWITCH_DOMAIN, BOOST_UID)
     assert state.state == STATE_UNKNOWN
     assert state.attributes[ATTR_ASSUMED_STATE] is True
     assert state.name.endswith("Boost")
     sim.state.clear_log()
 
-    await switch(hass, SERVICE_TURN_ON, unique_id)
+    await switch(hass, SERVICE_TURN_ON, BOOST_UID)
     assert sent_commands(sim, "dev-plug-tv") == [("boost", {"minutes": 30, "level": "high"})]
     assert [(entry.method, entry.path, entry.json) for entry in sim.state.log] == [
         (
@@ -306,11 +383,11 @@ async def test_assumed_command_switch_sends_on_and_off(
             {"method": "boost", "params": {"minutes": 30, "level": "high"}},
         )
     ]
-    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, BOOST_UID).state == STATE_ON
 
-    await switch(hass, SERVICE_TURN_OFF, unique_id)
+    await switch(hass, SERVICE_TURN_OFF, BOOST_UID)
     assert sent_commands(sim, "dev-plug-tv")[-1] == ("boost_stop", {})
-    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_OFF
+    assert state_of(hass, SWITCH_DOMAIN, BOOST_UID).state == STATE_OFF
 
 
 @pytest.mark.usefixtures("switches")
@@ -318,103 +395,121 @@ async def test_command_switch_with_a_boolean_state_attribute(
     hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """With a state attribute: the commands are sent, the device's report is the state."""
-    unique_id = f"dev-plug-tv_command_{POWER_ID}"
-    state = state_of(hass, SWITCH_DOMAIN, unique_id)
+    state = state_of(hass, SWITCH_DOMAIN, POWER_UID)
     assert state.state == STATE_ON
     assert ATTR_ASSUMED_STATE not in state.attributes
     sim.state.clear_log()
 
-    await switch(hass, SERVICE_TURN_OFF, unique_id)
+    await switch(hass, SERVICE_TURN_OFF, POWER_UID)
     assert sent_commands(sim, "dev-plug-tv") == [("relay_set", {"on": False})]
     # The attribute is re-read at once; the device has not reported yet.
     assert reads(sim, "dev-plug-tv") == 1
-    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, POWER_UID).state == STATE_ON
 
     sim.state.set_attributes("dev-plug-tv", {"relay": "关"})  # the model's off text
     await next_cycle(hass, freezer)
-    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_OFF
+    assert state_of(hass, SWITCH_DOMAIN, POWER_UID).state == STATE_OFF
 
-    await switch(hass, SERVICE_TURN_ON, unique_id)
+    sim.state.set_attributes("dev-plug-tv", {"relay": "half"})  # no meaning for the model
+    await next_cycle(hass, freezer)
+    assert state_of(hass, SWITCH_DOMAIN, POWER_UID).state == STATE_UNKNOWN
+
+    await switch(hass, SERVICE_TURN_ON, POWER_UID)
     assert sent_commands(sim, "dev-plug-tv")[-1] == ("relay_set", {"on": True})
+
+
+# The state attribute `power` has a numeric model: its value is read as on/off words, else
+# a number is on unless 0; anything else is unknown.
+PLAIN_STATES: list[tuple[JsonValue, str]] = [
+    (True, STATE_ON),
+    (False, STATE_OFF),
+    (1, STATE_ON),
+    (0, STATE_OFF),
+    (0.0, STATE_OFF),
+    (-2.5, STATE_ON),
+    (86.5, STATE_ON),
+    ("ON", STATE_ON),
+    (" off ", STATE_OFF),
+    ("1", STATE_ON),
+    ("0", STATE_OFF),
+    ("0.0", STATE_OFF),
+    ("2.5", STATE_ON),
+    ("开启", STATE_ON),
+    ("关闭", STATE_OFF),
+    ("open", STATE_ON),
+    ("closed", STATE_OFF),
+    ("maybe", STATE_UNKNOWN),
+    ("", STATE_UNKNOWN),
+    (None, STATE_UNKNOWN),
+    ({"on": True}, STATE_UNKNOWN),
+    ([1], STATE_UNKNOWN),
+]
 
 
 @pytest.mark.usefixtures("switches")
 async def test_command_switch_with_a_plain_state_attribute(
     hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
-    """A non-boolean state attribute is read by truthiness; a missing one is unknown."""
-    unique_id = f"dev-plug-tv_command_{LOAD_ID}"
-    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_ON  # power 86.5
+    """A non-boolean state attribute: on/off words, else a number is on unless 0."""
+    assert state_of(hass, SWITCH_DOMAIN, LOAD_UID).state == STATE_ON  # power 86.5
 
-    sim.state.set_attributes("dev-plug-tv", {"power": 0})
-    await next_cycle(hass, freezer)
-    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_OFF
+    shown = []
+    for value, _ in PLAIN_STATES:
+        sim.state.set_attributes("dev-plug-tv", {"power": value})
+        await next_cycle(hass, freezer)
+        shown.append((value, state_of(hass, SWITCH_DOMAIN, LOAD_UID).state))
+    assert shown == PLAIN_STATES
 
     sim.state.remove_attributes("dev-plug-tv", ["power"])
     sim.state.set_attributes("dev-plug-tv", {"voltage": 230.0})
     await next_cycle(hass, freezer)
-    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_UNKNOWN
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (True, True),
-        (False, False),
-        (1, True),
-        (0, False),
-        (0.0, False),
-        (-2.5, True),
-        ("ON", True),
-        (" off ", False),
-        ("1", True),
-        ("0", False),
-        ("开启", True),
-        ("关闭", False),
-        ("open", True),
-        ("closed", False),
-        ("maybe", None),
-        ("", None),
-        (None, None),
-        ({"on": True}, None),
-        ([1], None),
-    ],
-)
-def test_truthiness(value: JsonValue, expected: bool | None) -> None:
-    """The plain truthiness table of command switch state attributes."""
-    assert truthiness(value) is expected
+    assert state_of(hass, SWITCH_DOMAIN, LOAD_UID).state == STATE_UNKNOWN
 
 
 @pytest.mark.usefixtures("switches")
 @pytest.mark.parametrize(
-    ("kind", "params"),
+    ("kind", "params", "key"),
     [
-        ("result_false", {"errcode": 40001, "message": "device busy"}),
-        ("http_error", {"status": 502}),
+        ("result_false", {"errcode": 40001, "message": "device busy"}, "api_error"),
+        ("http_error", {"status": 502}, "connection_error"),
     ],
 )
 async def test_failed_command_keeps_the_state(
-    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any]
+    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any], key: str
 ) -> None:
-    """A refused command raises `command_failed` with the API's message; the state stays."""
-    unique_id = f"dev-plug-tv_command_{BOOST_ID}"
+    """A refused command raises the error of its kind with the API's message; the state stays."""
     sim.state.faults.set(kind, "control_command", **params)
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
 
     with pytest.raises(HomeAssistantError) as raised:
-        await switch(hass, SERVICE_TURN_ON, unique_id)
+        await switch(hass, SERVICE_TURN_ON, BOOST_UID)
 
     assert raised.value.translation_domain == DOMAIN
-    assert raised.value.translation_key == "command_failed"
+    assert raised.value.translation_key == key
     placeholders = raised.value.translation_placeholders
     assert placeholders is not None
-    assert placeholders["name"] == "Boost"
-    assert placeholders["method"] == "boost"
+    assert placeholders.keys() == {"error"}
     if kind == "result_false":
         assert "device busy" in placeholders["error"]
+    assert sim.state.count("control_command") == 1
     assert sent_commands(sim, "dev-plug-tv") == []
-    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, unique_id)) == []
-    assert state_of(hass, SWITCH_DOMAIN, unique_id).state == STATE_UNKNOWN
+    assert states_of(events, entity_id_of(hass, SWITCH_DOMAIN, BOOST_UID)) == []
+    assert state_of(hass, SWITCH_DOMAIN, BOOST_UID).state == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("switches")
+async def test_failed_command_with_a_state_attribute_does_not_refresh(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """A refused command of a switch with a state attribute re-reads nothing; the state stays."""
+    sim.state.faults.set("result_false", "control_command", errcode=400, message="nope")
+    sim.state.clear_log()
+
+    with pytest.raises(HomeAssistantError):
+        await switch(hass, SERVICE_TURN_OFF, POWER_UID)
+
+    assert reads(sim, "dev-plug-tv") == 0
+    assert state_of(hass, SWITCH_DOMAIN, POWER_UID).state == STATE_ON
 
 
 @pytest.mark.usefixtures("switches")
@@ -423,12 +518,14 @@ async def test_command_with_rejected_credentials_starts_reauth(
 ) -> None:
     """Credentials rejected on a command: `auth_failed` and a reauthentication flow."""
     sim.state.secret_key = "rotated"
-    sim.state.expire_tokens()
+    sim.state.faults.set("token_expired", "control_command")
 
     with pytest.raises(HomeAssistantError) as raised:
-        await switch(hass, SERVICE_TURN_ON, f"dev-plug-tv_command_{BOOST_ID}")
+        await switch(hass, SERVICE_TURN_ON, BOOST_UID)
 
     assert raised.value.translation_key == "auth_failed"
+    assert sent_commands(sim, "dev-plug-tv") == []
+    assert state_of(hass, SWITCH_DOMAIN, BOOST_UID).state == STATE_UNKNOWN
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
@@ -437,12 +534,8 @@ async def test_command_with_rejected_credentials_starts_reauth(
 async def test_switches_follow_the_availability_of_their_device(
     hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
 ) -> None:
-    """A device that cannot be read makes its switches unavailable; a deleted one removes them."""
-    unique_ids = [
-        "dev-plug-tv_attr_relay",
-        f"dev-plug-tv_command_{BOOST_ID}",
-        f"dev-plug-tv_command_{POWER_ID}",
-    ]
+    """A device that cannot be read makes its switches unavailable, until it can again."""
+    unique_ids = [RELAY_UID, BOOST_UID, POWER_UID]
     sim.state.set_attributes("dev-plug-tv", {"power": 50.0})
     sim.state.faults.set("http_error", "attributes_raw", status=503)
     await next_cycle(hass, freezer)
@@ -459,13 +552,48 @@ async def test_switches_follow_the_availability_of_their_device(
         STATE_ON,
     ]
 
-    entity_ids = [entity_id_of(hass, SWITCH_DOMAIN, unique_id) for unique_id in unique_ids]
+
+@pytest.mark.usefixtures("switches")
+async def test_deleted_device_removes_its_attribute_switches(
+    hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A device deleted in ThingsCloud takes its attribute switches along; others stay."""
+    entity_ids = [
+        entity_id_of(hass, SWITCH_DOMAIN, unique_id)
+        for unique_id in (RELAY_UID, "dev-plug-tv_attr_child_lock")
+    ]
     sim.state.delete_device("dev-plug-tv")
     await next_cycle(hass, freezer)
+
     registry = er.async_get(hass)
     for entity_id in entity_ids:
         assert registry.async_get(entity_id) is None
         assert hass.states.get(entity_id) is None
+    assert state_of(hass, SWITCH_DOMAIN, "dev-thermostat_attr_eco").state == STATE_OFF
+    # The commands stay configured (their subentries are the user's): so do their switches.
+    boost = registry.async_get(entity_id_of(hass, SWITCH_DOMAIN, BOOST_UID))
+    assert boost is not None
+    assert boost.config_subentry_id is not None
+
+
+@pytest.mark.usefixtures("switches")
+async def test_command_switch_rejoins_a_device_that_comes_back(
+    hass: HomeAssistant, sim: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A command's device that leaves and returns has the command's switch again."""
+    device = sim.state.devices["dev-plug-tv"]
+    sim.state.delete_device("dev-plug-tv")
+    await next_cycle(hass, freezer)
+    sim.state.add_device(device)
+    sim.state.set_attributes("dev-plug-tv", {"relay": True})
+    await next_cycle(hass, freezer)
+
+    assert state_of(hass, SWITCH_DOMAIN, RELAY_UID).state == STATE_ON
+    assert state_of(hass, SWITCH_DOMAIN, POWER_UID).state == STATE_ON
+    returned = device_of(hass, "dev-plug-tv")
+    entity = er.async_get(hass).async_get(entity_id_of(hass, SWITCH_DOMAIN, POWER_UID))
+    assert entity is not None
+    assert entity.device_id == returned.id
 
 
 async def test_assumed_state_is_restored(
@@ -495,50 +623,80 @@ async def test_assumed_state_is_restored(
     assert power.state == STATE_ON  # relay is on
 
 
-async def test_removed_commands_leave_the_registry(
+@pytest.mark.usefixtures("switches")
+async def test_command_switch_joins_its_device_without_claiming_it(
+    hass: HomeAssistant,
+    switches: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The command's registry entry has its subentry and the device; the device stays main."""
+    device = device_of(hass, "dev-plug-tv")
+    assert device.config_entry_id == switches.entry_id
+    assert device.config_subentry_id is None
+    for command_id, unique_id in ((BOOST_ID, BOOST_UID), (POWER_ID, POWER_UID)):
+        entity = entity_registry.async_get(entity_id_of(hass, SWITCH_DOMAIN, unique_id))
+        assert entity is not None
+        assert entity.config_entry_id == switches.entry_id
+        assert entity.config_subentry_id == subentry_id_of(switches, command_id)
+        assert entity.device_id == device.id
+    relay = entity_registry.async_get(entity_id_of(hass, SWITCH_DOMAIN, RELAY_UID))
+    assert relay is not None
+    assert relay.config_subentry_id is None
+    assert relay.device_id == device.id
+
+
+async def test_deleting_a_command_removes_only_its_switch(
     hass: HomeAssistant,
     sim: RunningSimulator,
-    mock_config_entry: MockConfigEntry,
+    switches: MockConfigEntry,
     entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Switches of commands no longer configured are removed; other entities stay."""
-    mock_config_entry.add_to_hass(hass)
-    gone = entity_registry.async_get_or_create(
-        SWITCH_DOMAIN,
-        DOMAIN,
-        "dev-plug-tv_command_ffffffffffffffffffffffffffffffff",
-        config_entry=mock_config_entry,
-    )
-    kept_attribute = entity_registry.async_get_or_create(
-        SWITCH_DOMAIN, DOMAIN, "dev-plug-tv_attr_relay", config_entry=mock_config_entry
-    )
-    kept_button = entity_registry.async_get_or_create(
-        "button",
-        DOMAIN,
-        "dev-plug-tv_command_eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-        config_entry=mock_config_entry,
-    )
-    await set_up_platforms(hass, mock_config_entry, Platform.SWITCH, commands=[BOOST])
+    """Deleting a command's subentry removes its switch; device, attributes and commands stay."""
+    boost = entity_id_of(hass, SWITCH_DOMAIN, BOOST_UID)
+    kept = {
+        entity_id_of(hass, SWITCH_DOMAIN, unique_id): value_of(hass, SWITCH_DOMAIN, unique_id)
+        for unique_id in (POWER_UID, LOAD_UID, RELAY_UID, "dev-plug-tv_attr_child_lock")
+    }
+    assert set(kept.values()) == {STATE_ON, STATE_OFF}
+    device = device_of(hass, "dev-plug-tv")
 
-    assert entity_registry.async_get(gone.entity_id) is None
-    assert entity_registry.async_get(kept_attribute.entity_id) is not None
-    assert entity_registry.async_get(kept_button.entity_id) is not None
-    assert state_of(hass, SWITCH_DOMAIN, f"dev-plug-tv_command_{BOOST_ID}").state == STATE_UNKNOWN
+    with patch("custom_components.thingscloud.PLATFORMS", [Platform.SWITCH]):
+        assert hass.config_entries.async_remove_subentry(
+            switches, subentry_id_of(switches, BOOST_ID)
+        )
+        await hass.async_block_till_done()
+
+    assert entity_registry.async_get(boost) is None
+    assert hass.states.get(boost) is None
+    assert device_registry.async_get(device.id) is not None
+    for entity_id, shown in kept.items():
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None
+        assert entry.device_id == device.id
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.state == shown
+    assert len(switches.subentries) == len(COMMANDS) - 1
+
+    sim.state.clear_log()
+    await switch(hass, SERVICE_TURN_OFF, POWER_UID)
+    assert sent_commands(sim, "dev-plug-tv") == [("relay_set", {"on": False})]
 
 
 @pytest.mark.parametrize(
     "commands",
     [
         [
-            "not a command",
             {**BOOST, "id": ""},
+            {**BOOST, "device_id": None},
             {**BOOST, "method": None},
-            {**BOOST, "name": 5},
             {**BOOST, "off_method": ""},
             {**BOOST, "params": ["minutes", 30]},
             {**BOOST, "off_params": "none"},
             {**BOOST, "state_attribute": 7},
-            {**BOOST, "kind": "light"},
+            {**BOOST, "kind": "button"},
             {**POWER, "params": None, "off_params": None},
         ]
     ],
@@ -550,17 +708,24 @@ async def test_unusable_commands_are_ignored(
     entity_registry: er.EntityRegistry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Malformed command items are skipped with a warning; missing params are empty."""
-    assert [command.id for command in command_configs(switches, "switch")] == [POWER_ID]
+    """Subentries with unusable data are skipped with a warning; missing params are empty."""
+    assert [
+        command.command_id for command in command_configs(switches, SUBENTRY_COMMAND_SWITCH)
+    ] == [POWER_ID]
     unique_ids = {
         entry.unique_id
         for entry in er.async_entries_for_config_entry(entity_registry, switches.entry_id)
         if "_command_" in entry.unique_id
     }
-    assert unique_ids == {f"dev-plug-tv_command_{POWER_ID}"}
-    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
-    assert sum("unusable ThingsCloud command" in record.getMessage() for record in warnings) >= 8
+    assert unique_ids == {POWER_UID}
+    warnings = [
+        record
+        for record in caplog.records
+        if record.levelno == logging.WARNING
+        and "unusable ThingsCloud command" in record.getMessage()
+    ]
+    assert len(warnings) >= 7
 
     sim.state.clear_log()
-    await switch(hass, SERVICE_TURN_ON, f"dev-plug-tv_command_{POWER_ID}")
+    await switch(hass, SERVICE_TURN_ON, POWER_UID)
     assert sent_commands(sim, "dev-plug-tv") == [("relay_set", {})]

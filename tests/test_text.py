@@ -12,6 +12,7 @@ from homeassistant.components.text import (
     SERVICE_SET_VALUE,
     TextMode,
 )
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import (
     EVENT_STATE_CHANGED,
     MAX_LENGTH_STATE_STATE,
@@ -154,13 +155,16 @@ async def test_optimistic_state_then_the_cloud_value(
 
 @pytest.mark.usefixtures("texts")
 @pytest.mark.parametrize(
-    ("kind", "params"),
-    [("result_false", {"errcode": 400, "message": "too long"}), ("http_error", {"status": 500})],
+    ("kind", "params", "key"),
+    [
+        ("result_false", {"errcode": 400, "message": "too long"}, "api_error"),
+        ("http_error", {"status": 500}, "connection_error"),
+    ],
 )
 async def test_failed_write_keeps_the_state(
-    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any]
+    hass: HomeAssistant, sim: RunningSimulator, kind: str, params: dict[str, Any], key: str
 ) -> None:
-    """A refused write raises the translated `write_failed`; the state stays the cloud's."""
+    """A refused write raises the translated error of its kind; the state stays the cloud's."""
     sim.state.faults.set(kind, "control_attributes_put", **params)
     events = async_capture_events(hass, EVENT_STATE_CHANGED)
 
@@ -168,15 +172,37 @@ async def test_failed_write_keeps_the_state(
         await set_text(hass, NOTE, "memo")
 
     assert raised.value.translation_domain == DOMAIN
-    assert raised.value.translation_key == "write_failed"
+    assert raised.value.translation_key == key
     assert raised.value.translation_placeholders is not None
-    assert raised.value.translation_placeholders["identifier"] == "note"
+    assert raised.value.translation_placeholders.keys() == {"error"}
     if kind == "result_false":
         assert "too long" in raised.value.translation_placeholders["error"]
     assert sim.state.count("control_attributes_put") == 1
     assert sim.state.devices["dev-lobby-led"].attributes["note"].value == ""
     assert states_of(events, entity_id_of(hass, TEXT_DOMAIN, NOTE)) == []
     assert state_of(hass, TEXT_DOMAIN, NOTE).state == ""
+
+
+@pytest.mark.usefixtures("texts")
+async def test_write_with_rejected_credentials_starts_reauth(
+    hass: HomeAssistant, sim: RunningSimulator
+) -> None:
+    """The PUT's token is refused and so are the credentials: `auth_failed` and reauth."""
+    sim.state.secret_key = "rotated"
+    sim.state.faults.set("token_expired", "control_attributes_put")
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    sim.state.clear_log()
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await set_text(hass, NOTE, "memo")
+
+    assert raised.value.translation_domain == DOMAIN
+    assert raised.value.translation_key == "auth_failed"
+    assert [entry.status for entry in sim.state.requests("control_attributes_put")] == [401]
+    assert sim.state.devices["dev-lobby-led"].attributes["note"].value == ""
+    assert states_of(events, entity_id_of(hass, TEXT_DOMAIN, NOTE)) == []
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
 @pytest.mark.usefixtures("texts")

@@ -1,12 +1,8 @@
-"""Binary sensors of the ThingsCloud integration.
-
-- per device: online (connectivity) and alarm (problem, with the alarm's level and info);
-- per attribute whose thing model maps to a binary sensor (read-only booleans).
-"""
+"""Binary sensors: each device's online and alarm state, read-only boolean attributes."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, override
+from typing import Any, override
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -15,34 +11,35 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import ALARM_LEVEL_NAMES, ATTR_INFO, ATTR_LEVEL, ATTR_LEVEL_NAME, DOMAIN
 from .coordinator import DeviceSnapshot, ThingsCloudConfigEntry, ThingsCloudCoordinator
-from .entity import ThingsCloudAttributeEntity, ThingsCloudEntity, async_add_device_entities
+from .devices import project_identifier
+from .entity import ThingsCloudAttributeEntity, ThingsCloudDeviceEntity, async_add_device_entities
+from .realtime import RealtimeLink
 from .thing_model import AttributeSpec
 
 PARALLEL_UPDATES = 0
-
-# ThingsCloud alarm levels: 1 普通 (minor), 2 严重 (major), 3 紧急 (critical).
-ALARM_LEVEL_NAMES: Final[dict[int, str]] = {1: "minor", 2: "major", 3: "critical"}
 
 
 def _alarm_attributes(snapshot: DeviceSnapshot) -> dict[str, Any]:
     alarm = snapshot.device.alarm
     return {
-        "level": alarm.level,
-        "level_name": ALARM_LEVEL_NAMES.get(alarm.level) if alarm.level is not None else None,
-        "info": alarm.info,
+        ATTR_LEVEL: alarm.level,
+        ATTR_LEVEL_NAME: ALARM_LEVEL_NAMES.get(alarm.level) if alarm.level is not None else None,
+        ATTR_INFO: alarm.info,
     }
 
 
 @dataclass(frozen=True, kw_only=True)
 class ThingsCloudBinarySensorDescription(BinarySensorEntityDescription):
-    """A binary sensor every ThingsCloud device has, built from its snapshot."""
+    """A binary sensor every device has, read from its snapshot."""
 
     value_fn: Callable[[DeviceSnapshot], bool | None]
     attributes_fn: Callable[[DeviceSnapshot], dict[str, Any] | None] = lambda _: None
-    exists_fn: Callable[[DeviceSnapshot], bool] = lambda _: True
 
 
 DEVICE_BINARY_SENSORS: tuple[ThingsCloudBinarySensorDescription, ...] = (
@@ -69,27 +66,33 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the binary sensors of a ThingsCloud project."""
-
-    def _device_entities(
-        coordinator: ThingsCloudCoordinator, device_id: str
-    ) -> list[BinarySensorEntity]:
-        snapshot = coordinator.data.devices[device_id]
-        return [
-            ThingsCloudDeviceBinarySensor(coordinator, device_id, description)
-            for description in DEVICE_BINARY_SENSORS
-            if description.exists_fn(snapshot)
-        ]
-
+    runtime = entry.runtime_data
+    realtime_unique_id = f"{runtime.coordinator.project.id}_realtime"
+    if runtime.realtime is not None:
+        async_add_entities(
+            [
+                ThingsCloudRealtimeBinarySensor(
+                    realtime_unique_id, runtime.coordinator, runtime.realtime
+                )
+            ]
+        )
+    elif entity_id := er.async_get(hass).async_get_entity_id(
+        Platform.BINARY_SENSOR, DOMAIN, realtime_unique_id
+    ):
+        er.async_get(hass).async_remove(entity_id)
     async_add_device_entities(
         entry,
         async_add_entities,
-        platform=Platform.BINARY_SENSOR,
-        device_entities=_device_entities,
+        Platform.BINARY_SENSOR,
+        device_entities=lambda coordinator, device_id: (
+            ThingsCloudDeviceBinarySensor(coordinator, device_id, description)
+            for description in DEVICE_BINARY_SENSORS
+        ),
         attribute_entity=ThingsCloudAttributeBinarySensor,
     )
 
 
-class ThingsCloudDeviceBinarySensor(ThingsCloudEntity, BinarySensorEntity):
+class ThingsCloudDeviceBinarySensor(ThingsCloudDeviceEntity, BinarySensorEntity):
     """A binary sensor every device has."""
 
     entity_description: ThingsCloudBinarySensorDescription
@@ -108,21 +111,15 @@ class ThingsCloudDeviceBinarySensor(ThingsCloudEntity, BinarySensorEntity):
     @override
     def is_on(self) -> bool | None:
         """Return the state from the device's snapshot."""
-        if (snapshot := self.snapshot) is None:
-            return None
-        return self.entity_description.value_fn(snapshot)
+        snapshot = self.snapshot
+        return self.entity_description.value_fn(snapshot) if snapshot is not None else None
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the description's attributes (the alarm's level and info)."""
-        if (snapshot := self.snapshot) is None:
-            return None
-        return self.entity_description.attributes_fn(snapshot)
-
-    @override
-    def _render_key(self) -> object:
-        return (self.available, self.is_on, self.extra_state_attributes)
+        """Return the alarm's level and info."""
+        snapshot = self.snapshot
+        return self.entity_description.attributes_fn(snapshot) if snapshot is not None else None
 
 
 class ThingsCloudAttributeBinarySensor(ThingsCloudAttributeEntity, BinarySensorEntity):
@@ -131,17 +128,45 @@ class ThingsCloudAttributeBinarySensor(ThingsCloudAttributeEntity, BinarySensorE
     def __init__(
         self, coordinator: ThingsCloudCoordinator, device_id: str, spec: AttributeSpec
     ) -> None:
-        """Create the binary sensor of an attribute spec."""
+        """Create the binary sensor of an attribute."""
         super().__init__(coordinator, device_id, spec)
-        self.entity_description = BinarySensorEntityDescription(
-            key=f"attr_{spec.identifier}",
-            name=spec.name,
-            device_class=BinarySensorDeviceClass(spec.device_class) if spec.device_class else None,
+        self._attr_device_class = (
+            BinarySensorDeviceClass(spec.device_class) if spec.device_class else None
         )
 
     @property
     @override
     def is_on(self) -> bool | None:
         """Return the state of the attribute's value."""
-        value = self.spec.native_value(self.attribute_value)
-        return value if isinstance(value, bool) else None
+        return self._shown_value(bool)  # type: ignore[no-any-return]
+
+
+class ThingsCloudRealtimeBinarySensor(BinarySensorEntity):
+    """Whether the project's real-time updates flow (present only while configured)."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "realtime"
+    _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_should_poll = False
+
+    def __init__(
+        self, unique_id: str, coordinator: ThingsCloudCoordinator, link: RealtimeLink
+    ) -> None:
+        """Create the sensor of a project's subscription."""
+        self._link = link
+        self._attr_unique_id = unique_id
+        self._attr_device_info = DeviceInfo(
+            identifiers={project_identifier(coordinator.project.id)}
+        )
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        """Return whether the subscription is up."""
+        return self._link.connected
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the subscription's link."""
+        self.async_on_remove(self._link.add_listener(self.async_write_ha_state))

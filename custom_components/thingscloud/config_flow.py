@@ -1,36 +1,8 @@
-"""Config flow of the ThingsCloud integration.
-
-Setup: step ``user`` is a menu of the two ways ThingsCloud hands out access tokens,
-``app`` (an API application: AppID, Access Key, Secret Key) and ``admin`` (an
-administrator: AppID, account, password). Both ask for the project's API endpoint too.
-
-Before an entry exists the credentials are checked against the API: a fresh access
-token (``authenticate``), then ``GET /project``, whose ``id`` becomes the unique id and
-whose ``name`` the title. Errors shown to the user:
-
-* ``invalid_endpoint`` (on the endpoint field): the URL is refused by
-  ``normalize_endpoint`` (not https, or http to a host other than this machine, a path
-  other than ``/api/v1``, user info, a query ...).
-* ``invalid_auth``: the credentials or the token were rejected.
-* ``cannot_connect``: every other failure the client reports as a ``ThingsCloudError``:
-  network errors, timeouts, HTTP 5xx, bodies that are not JSON, rate limiting, HTTP 404
-  (a host that is not the ThingsCloud API), and ``ThingsCloudApiError`` (the API answered
-  ``result: false`` or an unusable project). All of these mean "no working ThingsCloud
-  API answered at this endpoint for now"; the user checks the endpoint or retries. They
-  are logged at debug level with the client's message, which never contains a secret.
-* ``unknown``: anything else (a bug); logged with its traceback.
-
-Reauth (``reauth_confirm``) asks again for the credentials of the entry's auth type;
-reconfigure (``reconfigure``) for the endpoint and those credentials. Both refuse
-credentials of another project (``unique_id_mismatch``).
-
-The options flow (``init``) sets the polling interval, optional device type and group
-filters, and leads on request to a menu (``commands``) that adds and removes command
-switches and buttons (``CommandConfig`` items of ``options["commands"]``).
-"""
+"""Config flow: sign-in, reauthentication, reconfiguration, options and command subentries."""
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+import math
 from typing import Any, Final, override
 from uuid import uuid4
 
@@ -39,11 +11,13 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlowWithReload,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
 )
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import (
-    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -56,8 +30,10 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util.ssl import client_context
 import probatio
 
+from . import create_client
 from .api import (
     DeviceGroup,
     Project,
@@ -67,91 +43,79 @@ from .api import (
     ThingsCloudInvalidEndpointError,
     normalize_endpoint,
 )
+from .api.realtime import (
+    ThingsCloudRealtimeAuthError,
+    check_realtime,
+    parse_realtime_url,
+)
 from .const import (
     AUTH_TYPE_ADMIN,
     AUTH_TYPE_APP,
     CONF_ACCOUNT,
     CONF_AUTH_TYPE,
-    CONF_COMMANDS,
+    CONF_COMMAND_ID,
+    CONF_DEVICE_ID,
     CONF_DEVICE_TYPES,
     CONF_ENDPOINT,
     CONF_GROUPS,
+    CONF_METHOD,
+    CONF_MQTT_URL,
+    CONF_NAME,
+    CONF_OFF_METHOD,
+    CONF_OFF_PARAMS,
+    CONF_PARAMS,
     CONF_PASSWORD,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_KEY,
+    CONF_STATE_ATTRIBUTE,
+    CONF_VIEW_KEY,
+    CONF_VIEW_SECRET,
     CREDENTIAL_FIELDS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
+    REALTIME_FIELDS,
+    SUBENTRY_COMMAND_BUTTON,
+    SUBENTRY_COMMAND_SWITCH,
 )
-from .helpers import create_client
+from .devices import device_identifier
 
-# Fields whose values are never echoed back into a form, logged or pre-filled.
-SECRET_FIELDS: Final = frozenset({CONF_SECRET_KEY, CONF_PASSWORD})
-
-# Shown in the endpoint's field description (no URLs in translation strings).
+# Values never echoed back into a form.
+SECRET_FIELDS: Final = frozenset({CONF_SECRET_KEY, CONF_PASSWORD, CONF_VIEW_SECRET})
 EXAMPLE_ENDPOINT: Final = "https://sh-1-api.iot-api.com"
-PLACEHOLDERS: Final = {"example_endpoint": EXAMPLE_ENDPOINT}
-
-# Options flow: the switch that leads to the command menu (not stored).
-CONF_CONFIGURE_COMMANDS: Final = "configure_commands"
-
-# CommandConfig keys (interfaces.md); the add forms use the same names.
-COMMAND_ID: Final = "id"
-COMMAND_KIND: Final = "kind"
-COMMAND_DEVICE_ID: Final = "device_id"
-COMMAND_NAME: Final = "name"
-COMMAND_METHOD: Final = "method"
-COMMAND_PARAMS: Final = "params"
-COMMAND_OFF_METHOD: Final = "off_method"
-COMMAND_OFF_PARAMS: Final = "off_params"
-COMMAND_STATE_ATTRIBUTE: Final = "state_attribute"
-COMMAND_KIND_SWITCH: Final = "switch"
-COMMAND_KIND_BUTTON: Final = "button"
-
-STEP_ADD_SWITCH: Final = "add_command_switch"
-STEP_ADD_BUTTON: Final = "add_command_button"
-STEP_REMOVE: Final = "remove_commands"
-STEP_SAVE: Final = "save"
-
-
-def _field_selector(key: str) -> TextSelector:
-    """Return the selector of a connection or credential field."""
-    if key == CONF_ENDPOINT:
-        return TextSelector(TextSelectorConfig(type=TextSelectorType.URL, autocomplete="url"))
-    if key in SECRET_FIELDS:
-        return TextSelector(
+# Text selectors by field; a field not listed is plain text.
+_SELECTORS: Final = {
+    CONF_ENDPOINT: TextSelector(TextSelectorConfig(type=TextSelectorType.URL, autocomplete="url")),
+    CONF_MQTT_URL: TextSelector(TextSelectorConfig(type=TextSelectorType.URL, autocomplete="off")),
+    CONF_ACCOUNT: TextSelector(TextSelectorConfig(autocomplete="username")),
+    **dict.fromkeys(
+        SECRET_FIELDS,
+        TextSelector(
             TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
-        )
-    if key == CONF_ACCOUNT:
-        return TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username"))
-    return TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="off"))
+        ),
+    ),
+}
+_TEXT: Final = TextSelector(TextSelectorConfig(autocomplete="off"))
+MAX_PARAMS_DEPTH: Final = 32
 
 
-def _connection_schema(
-    auth_type: str, *, endpoint: bool, optional_secrets: bool = False
-) -> probatio.Schema:
-    """Return the form of the credentials of ``auth_type`` (and the endpoint)."""
-    keys = ((CONF_ENDPOINT,) if endpoint else ()) + CREDENTIAL_FIELDS[auth_type]
-    schema: dict[probatio.Marker, TextSelector] = {}
-    for key in keys:
-        marker = (
-            probatio.Optional(key)
-            if optional_secrets and key in SECRET_FIELDS
-            else probatio.Required(key)
-        )
-        schema[marker] = _field_selector(key)
-    return probatio.Schema(schema)
+def _schema(required: Sequence[str], optional: Sequence[str] = ()) -> dict[probatio.Marker, Any]:
+    """Return form fields with their selectors."""
+    fields: dict[probatio.Marker, Any] = {
+        probatio.Required(key): _SELECTORS.get(key, _TEXT) for key in required
+    }
+    fields.update({probatio.Optional(key): _SELECTORS.get(key, _TEXT) for key in optional})
+    return fields
 
 
-def _public_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the values that may be shown again in a form (no secrets)."""
+def _public(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the values that may be shown again in a form."""
     return {key: value for key, value in values.items() if key not in SECRET_FIELDS}
 
 
-def _clean_input(user_input: Mapping[str, Any]) -> dict[str, Any]:
+def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
     """Strip stray whitespace from pasted identifiers and keys (never from a password)."""
     return {
         key: value.strip() if isinstance(value, str) and key != CONF_PASSWORD else value
@@ -160,18 +124,19 @@ def _clean_input(user_input: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _entry_data(auth_type: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Return config entry data: the endpoint, the auth type and its credentials only."""
-    data: dict[str, Any] = {CONF_ENDPOINT: values[CONF_ENDPOINT], CONF_AUTH_TYPE: auth_type}
-    for key in CREDENTIAL_FIELDS[auth_type]:
-        data[key] = values[key]
-    return data
+    """Return entry data: the endpoint, the auth type and its credentials only."""
+    return {
+        CONF_ENDPOINT: values[CONF_ENDPOINT],
+        CONF_AUTH_TYPE: auth_type,
+        **{key: values[key] for key in CREDENTIAL_FIELDS[auth_type]},
+    }
 
 
 class ThingsCloudConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a ThingsCloud project."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     @staticmethod
     @callback
@@ -180,55 +145,74 @@ class ThingsCloudConfigFlow(ConfigFlow, domain=DOMAIN):
         """Return the options flow."""
         return ThingsCloudOptionsFlow()
 
-    async def _async_validate(self, data: dict[str, Any]) -> tuple[Project | None, dict[str, str]]:
-        """Check entry-shaped ``data`` against the API.
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the command switch and button subentry flows."""
+        return {
+            SUBENTRY_COMMAND_SWITCH: CommandSwitchFlow,
+            SUBENTRY_COMMAND_BUTTON: CommandButtonFlow,
+        }
 
-        Normalises ``data[endpoint]`` in place. Returns the project, or the form errors.
-        """
-        errors: dict[str, str] = {}
+    async def _async_check(self, data: dict[str, Any]) -> tuple[Project | None, dict[str, str]]:
+        """Check entry data against the API (normalising its endpoint); return the project."""
         try:
             data[CONF_ENDPOINT] = normalize_endpoint(data[CONF_ENDPOINT])
             client = create_client(self.hass, data)
             await client.authenticate()
-            project = await client.get_project()
+            return await client.get_project(), {}
         except ThingsCloudInvalidEndpointError:
-            errors[CONF_ENDPOINT] = "invalid_endpoint"
+            return None, {CONF_ENDPOINT: "invalid_endpoint"}
         except ThingsCloudAuthError:
-            errors["base"] = "invalid_auth"
+            return None, {"base": "invalid_auth"}
         except ThingsCloudError as err:
             LOGGER.debug("Cannot use the ThingsCloud API at %s: %s", data[CONF_ENDPOINT], err)
-            errors["base"] = "cannot_connect"
+            return None, {"base": "cannot_connect"}
         except Exception:  # noqa: BLE001 - shown to the user as "unknown"
             LOGGER.exception("Unexpected error while checking the ThingsCloud credentials")
-            errors["base"] = "unknown"
-        else:
-            return project, errors
-        return None, errors
+            return None, {"base": "unknown"}
 
-    # --- setup -----------------------------------------------------------------------
+    def _show(
+        self,
+        step_id: str,
+        fields: dict[probatio.Marker, Any],
+        values: Mapping[str, Any],
+        errors: dict[str, str],
+        **placeholders: str,
+    ) -> ConfigFlowResult:
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(fields), _public(values)
+            ),
+            errors=errors,
+            description_placeholders={"example_endpoint": EXAMPLE_ENDPOINT, **placeholders},
+        )
 
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Let the user choose how to log in."""
+        """Let the user choose how to sign in."""
         return self.async_show_menu(step_id="user", menu_options=[AUTH_TYPE_APP, AUTH_TYPE_ADMIN])
 
     async def async_step_app(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Set up with an API application (AppID, Access Key, Secret Key)."""
+        """Sign in with an API application (AppID, Access Key, Secret Key)."""
         return await self._async_step_setup(AUTH_TYPE_APP, user_input)
 
     async def async_step_admin(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Set up with an administrator account (AppID, account, password)."""
+        """Sign in with an administrator account (AppID, account, password)."""
         return await self._async_step_setup(AUTH_TYPE_ADMIN, user_input)
 
     async def _async_step_setup(
         self, auth_type: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """Ask for the endpoint and credentials, check them, create the entry."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            user_input = _clean_input(user_input)
+            user_input = _clean(user_input)
             data = _entry_data(auth_type, user_input)
-            project, errors = await self._async_validate(data)
+            project, errors = await self._async_check(data)
             if project is not None:
                 await self.async_set_unique_id(project.id, raise_on_progress=False)
                 self._abort_if_unique_id_configured()
@@ -237,50 +221,33 @@ class ThingsCloudConfigFlow(ConfigFlow, domain=DOMAIN):
                     data=data,
                     options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL},
                 )
-        return self.async_show_form(
-            step_id=auth_type,
-            data_schema=self.add_suggested_values_to_schema(
-                _connection_schema(auth_type, endpoint=True),
-                _public_values(user_input or {}),
-            ),
-            errors=errors,
-            description_placeholders=PLACEHOLDERS,
-        )
-
-    # --- reauth ----------------------------------------------------------------------
+        fields = _schema((CONF_ENDPOINT, *CREDENTIAL_FIELDS[auth_type]))
+        return self._show(auth_type, fields, user_input or {}, errors)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Start re-authentication after the API rejected the stored credentials."""
+        """Start reauthentication after ThingsCloud rejected the stored credentials."""
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the credentials of the entry's auth type again."""
+        """Ask for the credentials of the entry's sign-in way again."""
         entry = self._get_reauth_entry()
         auth_type: str = entry.data[CONF_AUTH_TYPE]
         errors: dict[str, str] = {}
         if user_input is not None:
-            user_input = _clean_input(user_input)
+            user_input = _clean(user_input)
             data = _entry_data(auth_type, {**entry.data, **user_input})
-            project, errors = await self._async_validate(data)
+            project, errors = await self._async_check(data)
             if project is not None:
                 await self.async_set_unique_id(project.id, raise_on_progress=False)
                 self._abort_if_unique_id_mismatch()
                 return self.async_update_reload_and_abort(entry, data=data)
-            if CONF_ENDPOINT in errors:
-                # The stored endpoint is not on this form: show it as a general error.
-                errors = {"base": errors[CONF_ENDPOINT]}
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=self.add_suggested_values_to_schema(
-                _connection_schema(auth_type, endpoint=False),
-                _public_values(user_input if user_input is not None else entry.data),
-            ),
-            errors=errors,
-        )
-
-    # --- reconfigure -----------------------------------------------------------------
+            # The stored endpoint is not on this form: show its error as a general one.
+            errors = {"base": next(iter(errors.values()))}
+        fields = _schema(CREDENTIAL_FIELDS[auth_type])
+        values = user_input if user_input is not None else entry.data
+        return self._show("reauth_confirm", fields, values, errors, name=entry.title)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -290,147 +257,150 @@ class ThingsCloudConfigFlow(ConfigFlow, domain=DOMAIN):
         auth_type: str = entry.data[CONF_AUTH_TYPE]
         errors: dict[str, str] = {}
         if user_input is not None:
-            user_input = _clean_input(user_input)
+            user_input = _clean(user_input)
             given = {key: value for key, value in user_input.items() if value != ""}
             data = _entry_data(auth_type, {**entry.data, **given})
-            project, errors = await self._async_validate(data)
+            project, errors = await self._async_check(data)
             if project is not None:
                 await self.async_set_unique_id(project.id, raise_on_progress=False)
                 self._abort_if_unique_id_mismatch()
                 return self.async_update_reload_and_abort(entry, data=data)
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                _connection_schema(auth_type, endpoint=True, optional_secrets=True),
-                _public_values(user_input if user_input is not None else entry.data),
-            ),
-            errors=errors,
-            description_placeholders=PLACEHOLDERS,
+        credentials = CREDENTIAL_FIELDS[auth_type]
+        fields = _schema(
+            [key for key in (CONF_ENDPOINT, *credentials) if key not in SECRET_FIELDS],
+            [key for key in credentials if key in SECRET_FIELDS],
         )
+        values = user_input if user_input is not None else entry.data
+        return self._show("reconfigure", fields, values, errors)
 
 
-# --- options -----------------------------------------------------------------------------
+# --- options -------------------------------------------------------------------------------
 
 
-def _is_json_value(value: object, depth: int = 0) -> bool:
-    """Return whether ``value`` can be stored in options and sent as JSON."""
-    if depth > 32:
-        return False
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return True
-    if isinstance(value, list):
-        return all(_is_json_value(item, depth + 1) for item in value)
-    if isinstance(value, dict):
-        return all(
-            isinstance(key, str) and _is_json_value(item, depth + 1) for key, item in value.items()
-        )
-    return False
+class _Choices:
+    """What a form offers to choose from, read with one client per flow."""
 
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._client: ThingsCloudClient | None = None
 
-def _params_value(value: object) -> dict[str, Any] | None:
-    """Return command parameters as a JSON object (empty when not given), or None if invalid."""
-    if value is None:
-        return {}
-    if isinstance(value, dict) and _is_json_value(value):
-        return value
-    return None
+    def client(self) -> ThingsCloudClient:
+        """Return the loaded entry's client, or this flow's own."""
+        if self._entry.state is ConfigEntryState.LOADED:
+            client: ThingsCloudClient = self._entry.runtime_data.client
+            return client
+        if self._client is None:
+            self._client = create_client(self._hass, self._entry.data)
+        return self._client
+
+    async def fetch[T](
+        self, what: str, fetch: Callable[[ThingsCloudClient], Awaitable[T]]
+    ) -> T | None:
+        """Return an API answer for the choices of a form; None (logged) when it failed."""
+        try:
+            return await fetch(self.client())
+        except ThingsCloudError as err:
+            LOGGER.warning("Cannot load the ThingsCloud %s: %s", what, err)
+        except Exception:  # noqa: BLE001 - the forms stay usable without these choices
+            LOGGER.exception("Unexpected error loading the ThingsCloud %s", what)
+        return None
 
 
 def _group_options(
     groups: Sequence[DeviceGroup], seen: set[str], prefix: str = ""
 ) -> list[SelectOptionDict]:
-    """Flatten a group tree into select options labelled with their path."""
+    """Flatten a group tree into options labelled with their path."""
     options: list[SelectOptionDict] = []
     for group in groups:
-        if group.id in seen:
-            continue
-        seen.add(group.id)
-        label = f"{prefix}{group.name or group.id}"
-        options.append(SelectOptionDict(value=group.id, label=label))
-        options.extend(_group_options(group.children, seen, f"{label} / "))
+        if group.id not in seen:
+            seen.add(group.id)
+            label = f"{prefix}{group.name or group.id}"
+            options.append(SelectOptionDict(value=group.id, label=label))
+            options.extend(_group_options(group.children, seen, f"{label} / "))
     return options
 
 
-def _with_current(
-    options: list[SelectOptionDict], current: Sequence[str]
-) -> list[SelectOptionDict]:
-    """Keep stored ids the API no longer lists selectable (labelled with the id)."""
+def _multi_select(options: list[SelectOptionDict], current: Sequence[str]) -> SelectSelector:
+    """Return a multiple choice; stored ids the API no longer lists stay choosable."""
     known = {option["value"] for option in options}
-    return options + [SelectOptionDict(value=key, label=key) for key in current if key not in known]
-
-
-def _multi_select(options: list[SelectOptionDict]) -> SelectSelector:
+    options = options + [
+        SelectOptionDict(value=key, label=key) for key in current if key not in known
+    ]
     return SelectSelector(
         SelectSelectorConfig(options=options, multiple=True, mode=SelectSelectorMode.DROPDOWN)
     )
 
 
-def _text() -> TextSelector:
-    return TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT))
+async def _async_check_realtime(
+    hass: HomeAssistant, entry: ConfigEntry, values: dict[str, str]
+) -> dict[str, str]:
+    """Check the real-time settings by connecting; return the form errors."""
+    given = [key for key in REALTIME_FIELDS if values.get(key)]
+    if not given:
+        return {}
+    if len(given) < len(REALTIME_FIELDS):
+        return {"base": "mqtt_incomplete"}
+    try:
+        endpoint = parse_realtime_url(values[CONF_MQTT_URL])
+    except ThingsCloudInvalidEndpointError:
+        return {CONF_MQTT_URL: "invalid_mqtt_url"}
+    try:
+        await check_realtime(
+            endpoint,
+            values[CONF_VIEW_KEY],
+            values[CONF_VIEW_SECRET],
+            ssl_context=client_context() if endpoint.tls else None,
+            client_id=f"ha_{entry.entry_id[-8:]}_c{uuid4().hex[:5]}",
+        )
+    except ThingsCloudRealtimeAuthError:
+        return {"base": "mqtt_invalid_auth"}
+    except ThingsCloudError as err:
+        LOGGER.debug("Cannot reach the ThingsCloud MQTT subscription: %s", err)
+        return {"base": "mqtt_cannot_connect"}
+    return {}
 
 
-class ThingsCloudOptionsFlow(OptionsFlowWithReload):
-    """Polling interval, device filters and command entities of a ThingsCloud project."""
+class ThingsCloudOptionsFlow(OptionsFlow):
+    """Polling interval, device filters and real-time updates of a project."""
 
     def __init__(self) -> None:
-        """Start with nothing loaded."""
-        self._options: dict[str, Any] = {}
-        self._commands: list[dict[str, Any]] = []
+        """Start with no filter shown (their choices load with the form)."""
         self._shown: set[str] = set()
-        self._devices: list[SelectOptionDict] | None = None
-        self._devices_loaded = False
-        self._own_client: ThingsCloudClient | None = None
-
-    def _client(self) -> ThingsCloudClient:
-        """Return the running integration's client, or one for this flow when not loaded."""
-        entry = self.config_entry
-        if entry.state is ConfigEntryState.LOADED:
-            client: ThingsCloudClient = entry.runtime_data.client
-            return client
-        if self._own_client is None:
-            self._own_client = create_client(self.hass, entry.data)
-        return self._own_client
-
-    async def _async_fetch[T](
-        self, what: str, fetch: Callable[[ThingsCloudClient], Awaitable[T]]
-    ) -> T | None:
-        """Return an API answer for the choices of a form, or None when it failed."""
-        try:
-            return await fetch(self._client())
-        except ThingsCloudError as err:
-            LOGGER.warning("Cannot load the ThingsCloud %s for the options: %s", what, err)
-        except Exception:  # noqa: BLE001 - the options flow must stay usable
-            LOGGER.exception("Unexpected error loading the ThingsCloud %s", what)
-        return None
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Polling interval and filters; optionally go on to the commands."""
+        """Show and check the options."""
         current = self.config_entry.options
+        errors: dict[str, str] = {}
         if user_input is not None:
-            options = dict(current)
-            options[CONF_SCAN_INTERVAL] = round(user_input[CONF_SCAN_INTERVAL])
-            for key in (CONF_DEVICE_TYPES, CONF_GROUPS):
-                if key in self._shown:
-                    options[key] = list(user_input.get(key, []))
-                else:
-                    options[key] = list(current.get(key, []))
-            self._commands = [dict(command) for command in current.get(CONF_COMMANDS, [])]
-            options[CONF_COMMANDS] = self._commands
-            self._options = options
-            if user_input.get(CONF_CONFIGURE_COMMANDS):
-                return await self.async_step_commands()
-            return self.async_create_entry(data=options)
-
-        current_types: list[str] = list(current.get(CONF_DEVICE_TYPES, []))
-        current_groups: list[str] = list(current.get(CONF_GROUPS, []))
+            values = _clean(user_input)
+            # An empty secret keeps the stored one while the URL and key are given.
+            if (
+                values.get(CONF_MQTT_URL)
+                and values.get(CONF_VIEW_KEY)
+                and not values.get(CONF_VIEW_SECRET)
+            ):
+                values[CONF_VIEW_SECRET] = current.get(CONF_VIEW_SECRET, "")
+            errors = await _async_check_realtime(self.hass, self.config_entry, values)
+            if not errors:
+                return self.async_create_entry(
+                    data={
+                        CONF_SCAN_INTERVAL: round(values[CONF_SCAN_INTERVAL]),
+                        **{
+                            key: list(
+                                values.get(key, []) if key in self._shown else current.get(key, [])
+                            )
+                            for key in (CONF_DEVICE_TYPES, CONF_GROUPS)
+                        },
+                        **{key: values.get(key) or "" for key in REALTIME_FIELDS},
+                    }
+                )
+        interval = min(
+            max(current.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL), MIN_SCAN_INTERVAL),
+            MAX_SCAN_INTERVAL,
+        )
         schema: dict[probatio.Marker, Any] = {
-            probatio.Required(
-                CONF_SCAN_INTERVAL,
-                default=min(
-                    max(current.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL), MIN_SCAN_INTERVAL),
-                    MAX_SCAN_INTERVAL,
-                ),
-            ): NumberSelector(
+            probatio.Required(CONF_SCAN_INTERVAL, default=interval): NumberSelector(
                 NumberSelectorConfig(
                     min=MIN_SCAN_INTERVAL,
                     max=MAX_SCAN_INTERVAL,
@@ -440,188 +410,188 @@ class ThingsCloudOptionsFlow(OptionsFlowWithReload):
                 )
             )
         }
-        self._shown = set()
+        choices = _Choices(self.hass, self.config_entry)
         device_types, groups = await asyncio.gather(
-            self._async_fetch("device types", lambda client: client.get_device_types()),
-            self._async_fetch("device groups", lambda client: client.get_device_groups_tree()),
+            choices.fetch("device types", lambda client: client.get_device_types()),
+            choices.fetch("device groups", lambda client: client.get_device_groups_tree()),
         )
+        self._shown = set()
         if device_types is not None:
-            type_options = [
-                SelectOptionDict(value=item.id, label=item.name or item.id) for item in device_types
-            ]
-            schema[probatio.Optional(CONF_DEVICE_TYPES)] = _multi_select(
-                _with_current(type_options, current_types)
-            )
             self._shown.add(CONF_DEVICE_TYPES)
-        if groups is not None:
-            schema[probatio.Optional(CONF_GROUPS)] = _multi_select(
-                _with_current(_group_options(groups, set()), current_groups)
+            schema[probatio.Optional(CONF_DEVICE_TYPES)] = _multi_select(
+                [
+                    SelectOptionDict(value=item.id, label=item.name or item.id)
+                    for item in device_types
+                ],
+                current.get(CONF_DEVICE_TYPES, []),
             )
+        if groups is not None:
             self._shown.add(CONF_GROUPS)
-        schema[probatio.Optional(CONF_CONFIGURE_COMMANDS, default=False)] = BooleanSelector()
+            schema[probatio.Optional(CONF_GROUPS)] = _multi_select(
+                _group_options(groups, set()), current.get(CONF_GROUPS, [])
+            )
+        schema.update(_schema((), REALTIME_FIELDS))
+        suggested = {**current, **_public(user_input or {})}
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(schema),
-                {CONF_DEVICE_TYPES: current_types, CONF_GROUPS: current_groups},
-            ),
-        )
-
-    # --- commands --------------------------------------------------------------------
-
-    async def async_step_commands(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Menu: add a command switch or button, remove commands, or save."""
-        menu = [STEP_ADD_SWITCH, STEP_ADD_BUTTON]
-        if self._commands:
-            menu.append(STEP_REMOVE)
-        menu.append(STEP_SAVE)
-        return self.async_show_menu(
-            step_id="commands",
-            menu_options=menu,
-            description_placeholders={
-                "count": str(len(self._commands)),
-                "commands": "\n".join(
-                    f"- {self._command_label(command)}" for command in self._commands
-                ),
-            },
-        )
-
-    def _command_label(self, command: Mapping[str, Any]) -> str:
-        """Return "name (device)", with the device's name when the devices were listed."""
-        device_id = str(command.get(COMMAND_DEVICE_ID, ""))
-        names = {option["value"]: option["label"] for option in self._devices or []}
-        return f"{command.get(COMMAND_NAME, '')} ({names.get(device_id, device_id)})"
-
-    async def async_step_save(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Store the options with the edited commands."""
-        return self.async_create_entry(data={**self._options, CONF_COMMANDS: self._commands})
-
-    async def async_step_add_command_switch(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add a switch that sends one command to turn on and another to turn off."""
-        return await self._async_step_add_command(COMMAND_KIND_SWITCH, user_input)
-
-    async def async_step_add_command_button(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add a button that sends one command."""
-        return await self._async_step_add_command(COMMAND_KIND_BUTTON, user_input)
-
-    async def _async_device_options(self) -> list[SelectOptionDict] | None:
-        """Return the project's devices as select options (loaded once), None if it failed."""
-        if not self._devices_loaded:
-            self._devices_loaded = True
-            devices = await self._async_fetch("devices", lambda client: client.get_all_devices())
-            if devices is not None:
-                self._devices = [
-                    SelectOptionDict(value=device.id, label=device.name or device.id)
-                    for device in devices
-                ]
-        return self._devices
-
-    async def _async_step_add_command(
-        self, kind: str, user_input: dict[str, Any] | None
-    ) -> ConfigFlowResult:
-        """Show, check and store one command switch or button."""
-        step_id = STEP_ADD_SWITCH if kind == COMMAND_KIND_SWITCH else STEP_ADD_BUTTON
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            command, errors = self._command_from_input(kind, user_input)
-            if command is not None:
-                self._commands.append(command)
-                return await self.async_step_commands()
-
-        devices = await self._async_device_options()
-        schema: dict[probatio.Marker, Any] = {
-            # Without the device list (API failure) the device id can be typed in.
-            probatio.Required(COMMAND_DEVICE_ID): SelectSelector(
-                SelectSelectorConfig(
-                    options=devices or [],
-                    custom_value=devices is None,
-                    mode=SelectSelectorMode.DROPDOWN,
-                    sort=True,
-                )
-            ),
-            probatio.Required(COMMAND_NAME): _text(),
-            probatio.Required(COMMAND_METHOD): _text(),
-            probatio.Optional(COMMAND_PARAMS): ObjectSelector(),
-        }
-        if kind == COMMAND_KIND_SWITCH:
-            schema[probatio.Required(COMMAND_OFF_METHOD)] = _text()
-            schema[probatio.Optional(COMMAND_OFF_PARAMS)] = ObjectSelector()
-            schema[probatio.Optional(COMMAND_STATE_ATTRIBUTE)] = _text()
-        return self.async_show_form(
-            step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(schema), user_input or {}
+                probatio.Schema(schema), _public(suggested)
             ),
             errors=errors,
         )
 
-    @staticmethod
-    def _command_from_input(
-        kind: str, user_input: Mapping[str, Any]
-    ) -> tuple[dict[str, Any] | None, dict[str, str]]:
-        """Return the CommandConfig of a submitted add form, or its errors."""
-        errors: dict[str, str] = {}
-        device_id = str(user_input[COMMAND_DEVICE_ID]).strip()
-        if not device_id:
-            errors[COMMAND_DEVICE_ID] = "invalid_device"
-        name = str(user_input[COMMAND_NAME]).strip()
-        if not name:
-            errors[COMMAND_NAME] = "invalid_name"
-        method_keys = [(COMMAND_METHOD, COMMAND_PARAMS)]
-        if kind == COMMAND_KIND_SWITCH:
-            method_keys.append((COMMAND_OFF_METHOD, COMMAND_OFF_PARAMS))
-        command: dict[str, Any] = {
-            COMMAND_ID: uuid4().hex,
-            COMMAND_KIND: kind,
-            COMMAND_DEVICE_ID: device_id,
-            COMMAND_NAME: name,
-        }
-        for method_key, params_key in method_keys:
-            method = str(user_input[method_key]).strip()
-            if not method:
-                errors[method_key] = "invalid_method"
-            params = _params_value(user_input.get(params_key))
-            if params is None:
-                errors[params_key] = "invalid_params"
-            command[method_key] = method
-            command[params_key] = params
-        if kind == COMMAND_KIND_SWITCH:
-            state_attribute = str(user_input.get(COMMAND_STATE_ATTRIBUTE) or "").strip()
-            command[COMMAND_STATE_ATTRIBUTE] = state_attribute or None
-        if errors:
-            return None, errors
-        return command, errors
 
-    async def async_step_remove_commands(
+# --- command switches and buttons ----------------------------------------------------------
+
+
+def _is_json(value: object, depth: int = 0) -> bool:
+    """Return whether a value can be stored and sent as JSON (finite numbers, bounded depth)."""
+    if depth > MAX_PARAMS_DEPTH:
+        return False
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if value is None or isinstance(value, str | bool | int):
+        return True
+    if isinstance(value, list):
+        return all(_is_json(item, depth + 1) for item in value)
+    return isinstance(value, dict) and all(
+        isinstance(key, str) and _is_json(item, depth + 1) for key, item in value.items()
+    )
+
+
+def _params(value: object) -> dict[str, Any] | None:
+    """Return command parameters as an object (empty when not given); None if unusable."""
+    if value is None:
+        return {}
+    return value if isinstance(value, dict) and _is_json(value) else None
+
+
+class CommandSubentryFlow(ConfigSubentryFlow):
+    """Add or change a command switch or button."""
+
+    subentry_type: str
+    _devices: dict[str, str] | None = None
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a command."""
+        return await self._async_step("user", user_input, {})
+
+    async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Remove some of the configured commands."""
-        if user_input is not None:
-            remove = set(user_input.get(CONF_COMMANDS, []))
-            self._commands = [
-                command for command in self._commands if command.get(COMMAND_ID) not in remove
-            ]
-            return await self.async_step_commands()
-        await self._async_device_options()
-        options = [
-            SelectOptionDict(value=str(command.get(COMMAND_ID)), label=self._command_label(command))
-            for command in self._commands
-        ]
-        return self.async_show_form(
-            step_id=STEP_REMOVE,
-            data_schema=probatio.Schema(
-                {
-                    probatio.Optional(CONF_COMMANDS): SelectSelector(
-                        SelectSelectorConfig(
-                            options=options, multiple=True, mode=SelectSelectorMode.LIST
-                        )
-                    )
-                }
-            ),
+    ) -> SubentryFlowResult:
+        """Change a command."""
+        return await self._async_step(
+            "reconfigure", user_input, self._get_reconfigure_subentry().data
         )
+
+    async def _async_devices(self) -> dict[str, str] | None:
+        """Return the project's devices (id -> name); None when they cannot be listed."""
+        if self._devices is None:
+            entry = self._get_entry()
+            if entry.state is ConfigEntryState.LOADED:
+                snapshots = entry.runtime_data.coordinator.data.devices.values()
+                self._devices = {s.device.id: s.device.name or s.device.id for s in snapshots}
+            elif (
+                devices := await _Choices(self.hass, entry).fetch(
+                    "devices", lambda client: client.get_all_devices()
+                )
+            ) is not None:
+                self._devices = {device.id: device.name or device.id for device in devices}
+        return self._devices
+
+    async def _async_step(
+        self, step_id: str, user_input: dict[str, Any] | None, stored: Mapping[str, Any]
+    ) -> SubentryFlowResult:
+        is_switch = self.subentry_type == SUBENTRY_COMMAND_SWITCH
+        devices = await self._async_devices()
+        if devices is not None and (stored_device := stored.get(CONF_DEVICE_ID)):
+            # A device the project no longer lists stays choosable for its command.
+            devices = {stored_device: stored_device, **devices}
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            values = _clean(user_input)
+            device_id = values.get(CONF_DEVICE_ID) or ""
+            if not device_id or (devices is not None and device_id not in devices):
+                errors[CONF_DEVICE_ID] = "invalid_device"
+            if not values.get(CONF_NAME):
+                errors[CONF_NAME] = "invalid_name"
+            methods = [(CONF_METHOD, CONF_PARAMS)] + (
+                [(CONF_OFF_METHOD, CONF_OFF_PARAMS)] if is_switch else []
+            )
+            data: dict[str, Any] = {
+                CONF_COMMAND_ID: stored.get(CONF_COMMAND_ID) or uuid4().hex,
+                CONF_DEVICE_ID: device_id,
+                CONF_NAME: values.get(CONF_NAME, ""),
+            }
+            for method_key, params_key in methods:
+                if not values.get(method_key):
+                    errors[method_key] = "invalid_method"
+                if (params := _params(values.get(params_key))) is None:
+                    errors[params_key] = "invalid_params"
+                data[method_key], data[params_key] = values.get(method_key, ""), params
+            if is_switch:
+                data[CONF_STATE_ATTRIBUTE] = values.get(CONF_STATE_ATTRIBUTE) or None
+            if not errors:
+                device_name = (devices or {}).get(device_id, device_id)
+                title = f"{data[CONF_NAME]} ({device_name})"
+                if step_id == "user":
+                    return self.async_create_entry(title=title, data=data)
+                self._async_move_entity(stored, data)
+                return self.async_update_and_abort(
+                    self._get_entry(), self._get_reconfigure_subentry(), title=title, data=data
+                )
+        device_selector = SelectSelector(
+            SelectSelectorConfig(
+                options=[
+                    SelectOptionDict(value=key, label=name) for key, name in (devices or {}).items()
+                ],
+                custom_value=devices is None,
+                mode=SelectSelectorMode.DROPDOWN,
+                sort=True,
+            )
+        )
+        # Optional and without a default, so that no device is preselected.
+        schema: dict[probatio.Marker, Any] = {probatio.Optional(CONF_DEVICE_ID): device_selector}
+        schema.update(_schema((CONF_NAME, CONF_METHOD)))
+        schema[probatio.Optional(CONF_PARAMS)] = ObjectSelector()
+        if is_switch:
+            schema.update(_schema((CONF_OFF_METHOD,)))
+            schema[probatio.Optional(CONF_OFF_PARAMS)] = ObjectSelector()
+            schema.update(_schema((), (CONF_STATE_ATTRIBUTE,)))
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(schema), user_input if user_input is not None else stored
+            ),
+            errors=errors,
+        )
+
+    @callback
+    def _async_move_entity(self, stored: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+        """Keep a command's entity when it moves to another device (its unique_id changes)."""
+        if stored.get(CONF_DEVICE_ID) == data[CONF_DEVICE_ID]:
+            return
+        entities = er.async_get(self.hass)
+        domain = "switch" if self.subentry_type == SUBENTRY_COMMAND_SWITCH else "button"
+        old = f"{stored.get(CONF_DEVICE_ID)}_command_{data[CONF_COMMAND_ID]}"
+        if entity_id := entities.async_get_entity_id(domain, DOMAIN, old):
+            device = dr.async_get(self.hass).async_get_device_by_identifier(
+                device_identifier(data[CONF_DEVICE_ID]), self._get_entry().entry_id
+            )
+            entities.async_update_entity(
+                entity_id,
+                new_unique_id=f"{data[CONF_DEVICE_ID]}_command_{data[CONF_COMMAND_ID]}",
+                device_id=device.id if device else None,
+            )
+
+
+class CommandSwitchFlow(CommandSubentryFlow):
+    """A switch sending one command to turn on and another to turn off."""
+
+    subentry_type = SUBENTRY_COMMAND_SWITCH
+
+
+class CommandButtonFlow(CommandSubentryFlow):
+    """A button sending one command."""
+
+    subentry_type = SUBENTRY_COMMAND_BUTTON

@@ -1,11 +1,11 @@
-"""Constants for the ThingsCloud integration."""
+"""Constants of the ThingsCloud integration."""
 
-from datetime import timedelta
 import logging
 from typing import Final
 
 DOMAIN: Final = "thingscloud"
 LOGGER = logging.getLogger(__package__)
+MANUFACTURER: Final = "ThingsCloud"
 
 # Config entry data: the form fields of CONTRACT.md.
 CONF_ENDPOINT: Final = "endpoint"
@@ -30,12 +30,32 @@ MIN_SCAN_INTERVAL: Final = 10
 MAX_SCAN_INTERVAL: Final = 3600
 CONF_DEVICE_TYPES: Final = "device_types"
 CONF_GROUPS: Final = "groups"
-CONF_COMMANDS: Final = "commands"
+CONF_MQTT_URL: Final = "mqtt_url"
+CONF_VIEW_KEY: Final = "view_key"
+CONF_VIEW_SECRET: Final = "view_secret"  # noqa: S105 - a form field name
+REALTIME_FIELDS: Final = (CONF_MQTT_URL, CONF_VIEW_KEY, CONF_VIEW_SECRET)
 
-# Events.
+# Command switches and buttons: config subentries.
+SUBENTRY_COMMAND_SWITCH: Final = "command_switch"
+SUBENTRY_COMMAND_BUTTON: Final = "command_button"
+CONF_DEVICE_ID: Final = "device_id"
+CONF_NAME: Final = "name"
+CONF_COMMAND_ID: Final = "command_id"
+CONF_METHOD: Final = "method"
+CONF_PARAMS: Final = "params"
+CONF_OFF_METHOD: Final = "off_method"
+CONF_OFF_PARAMS: Final = "off_params"
+CONF_STATE_ATTRIBUTE: Final = "state_attribute"
+
+# The alarm event on the bus, and its data.
 EVENT_ALARM: Final = "thingscloud_alarm"
+ATTR_THINGSCLOUD_DEVICE_ID: Final = "thingscloud_device_id"
+ATTR_ALARM: Final = "alarm"
+ATTR_LEVEL: Final = "level"
+ATTR_LEVEL_NAME: Final = "level_name"
+ATTR_INFO: Final = "info"
 
-# Identifiers.
+# ThingsCloud alarm levels: 1 普通 (minor), 2 严重 (major), 3 紧急 (critical).
+ALARM_LEVEL_NAMES: Final[dict[int, str]] = {1: "minor", 2: "major", 3: "critical"}
+
 PROJECT_IDENTIFIER_PREFIX: Final = "project_"
-
-DEFAULT_UPDATE_INTERVAL: Final = timedelta(seconds=DEFAULT_SCAN_INTERVAL)

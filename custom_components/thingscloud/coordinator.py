@@ -1,310 +1,367 @@
-"""The ThingsCloud data update coordinator: decides which requests a cycle makes.
+"""The coordinator: one polling cycle, push reports, and the immutable data entities read.
 
-One cycle, in order:
-
-1. ``GET /devices_stat`` and ``GET /devices_alarm_stat`` (the project statistics);
-2. every page of ``GET /devices`` (one walk per chosen device type and per chosen group,
-   merged by device id, or one walk when no filter is chosen);
-3. per device, only where needed (at most ``MAX_PARALLEL_DEVICE_REQUESTS`` at a time):
-
-   * ``GET /device/<id>/attributes`` (values *and* thing models) for a device that is new,
-     whose type changed, whose models never loaded, or whose values show an identifier
-     without a known model;
-   * ``GET /device/<id>/attributes_raw`` (values only) for a known device whose ``active``
-     timestamps moved, that has no usable ``active`` timestamp, or that failed last cycle.
-
-A steady cycle thus costs: pages of ``/devices`` + 2 + one request per device that changed.
-
-The result is an immutable :class:`ThingsCloudData`. A :class:`DeviceSnapshot` object is
-reused (same identity) when nothing of its device changed, so entities can skip work by
-comparing identities. A device whose own requests fail keeps its last values and is marked
-``available=False``; the cycle and the other devices go on.
-
-Failures: an authentication error anywhere fails the cycle with ``ConfigEntryAuthFailed``
-(reauthentication); a failure of the statistics or the device list fails it with a
-translated ``UpdateFailed`` (HTTP 429 with the server's ``retry_after``). A per-device
-failure of another kind (a 429 included) only makes that device unavailable.
-
-Listeners: an entity registers with its device id as context and is only called when
-that device's snapshot changed, was re-read on request, or left the project, or when the
-coordinator's success changed; listeners without a context (the platforms' entity
-adders, the project statistics) are called on every update.
-
-Devices that a complete, successful listing no longer has lose this config entry in the
-device registry (at the first refresh: every registered device the listing lacks).
-
-Alarm event ``thingscloud_alarm``: fired after the entities were updated, once per device
-whose alarm *state or level* differs from the previous cycle (raised, cleared, or
-escalated/de-escalated while alarming); a change of the info alone fires nothing. Never at
-the first refresh, nor for a device seen for the first time. Data: ``device_id`` (the Home
-Assistant device id), ``thingscloud_device_id``, ``alarm`` (bool), ``level`` and ``info``.
-
-Cost caveats: a device whose ``active`` has no usable timestamp is read every cycle (one
-``attributes_raw``), since nothing tells whether it changed; a cloud attribute written
-from elsewhere without moving ``active`` is only seen when something else of the device
-changes. Writes from Home Assistant call :meth:`ThingsCloudCoordinator.async_refresh_device`
-so they are read back.
+How a cycle works and why: docs/architecture.md.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Coroutine, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 import itertools
-from typing import Any, Final, override
+from typing import TYPE_CHECKING, Any, Final, Literal, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .api import (
-    Attribute,
+    AttributeModel,
     Device,
+    DeviceGroup,
     JsonValue,
     Project,
+    ThingsCloudApiError,
     ThingsCloudAuthError,
     ThingsCloudClient,
-    ThingsCloudConnectionError,
     ThingsCloudError,
+    ThingsCloudNotFoundError,
     ThingsCloudRateLimitError,
 )
 from .const import (
+    ALARM_LEVEL_NAMES,
     CONF_DEVICE_TYPES,
     CONF_GROUPS,
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
-    EVENT_ALARM,
     LOGGER,
-    PROJECT_IDENTIFIER_PREFIX,
+    MAX_SCAN_INTERVAL,
 )
+from .devices import (
+    async_register_project,
+    async_suggested_areas,
+    async_sync_devices,
+    registered_device_ids,
+)
+from .errors import update_failed
+from .thing_model import AttributeSpec, describe_attribute
 
-type ThingsCloudConfigEntry = ConfigEntry[ThingsCloudCoordinator]
+if TYPE_CHECKING:
+    from .entity_limit import EntityLimit
+    from .realtime import RealtimeLink
+    from .statistics import EnergyStatistics
 
-MAX_PARALLEL_DEVICE_REQUESTS: Final = 8
-MANUFACTURER: Final = "ThingsCloud"
+type ThingsCloudConfigEntry = ConfigEntry[ThingsCloudRuntime]
 
-ATTR_DEVICE_ID: Final = "device_id"
-ATTR_THINGSCLOUD_DEVICE_ID: Final = "thingscloud_device_id"
-ATTR_ALARM: Final = "alarm"
-ATTR_LEVEL: Final = "level"
-ATTR_INFO: Final = "info"
+# While real-time updates flow, polling is the safety net: this many times less often
+# (online state, alarms and statistics still come from polling alone).
+REALTIME_POLL_FACTOR: Final = 5
+# Rate-limited cycles in a row before a repair issue says so.
+RATE_LIMITED_CYCLES_FOR_ISSUE: Final = 3
+ISSUE_RATE_LIMITED: Final = "rate_limited"
+
+type AlarmEventType = Literal["raised", "cleared", "level_changed"]
 
 
 @dataclass(frozen=True, slots=True)
 class DeviceSnapshot:
-    """What the integration knows about one device after a cycle.
+    """What is known of one device: its listing, attribute values and their descriptions.
 
-    ``values`` are the current attribute values (identifier -> value). ``attributes`` are
-    the attributes of the last full ``/attributes`` answer, read them for the thing
-    models (their ``value`` may be older than ``values``). ``available`` is False when
-    this device's own requests failed in the last cycle (its last values are kept).
+    ``values_ts`` (ms) is how recent the values are: the device's report time at the poll
+    that read them, or the time of the push message that brought them (then ``pushed``).
     """
 
     device: Device
     values: Mapping[str, JsonValue]
-    attributes: Mapping[str, Attribute]
+    specs: Mapping[str, AttributeSpec]
+    models: Mapping[str, AttributeModel] = field(default_factory=dict)
     available: bool = True
+    values_ts: int = 0
+    pushed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
+class AlarmChange:
+    """A change of a device's alarm between two cycles (one bus event, one entity event)."""
+
+    device_id: str
+    event_type: AlarmEventType
+    active: bool
+    level: int | None
+    info: JsonValue
+
+    @property
+    def level_name(self) -> str | None:
+        """Return minor, major or critical."""
+        return ALARM_LEVEL_NAMES.get(self.level) if self.level is not None else None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class ThingsCloudData:
-    """The immutable result of one coordinator cycle."""
+    """The immutable result of an update (a polling cycle or a push report).
+
+    ``touched`` are the devices whose snapshot is new or gone in this update: only their
+    entities are told. ``alarms`` are the alarm changes of this update.
+    """
 
     project: Project
     stats: Mapping[str, int]
-    devices: Mapping[str, DeviceSnapshot] = field(default_factory=dict)
+    devices: Mapping[str, DeviceSnapshot]
+    touched: frozenset[str] = frozenset()
+    alarms: tuple[AlarmChange, ...] = ()
 
 
-def project_identifier(project_id: str) -> tuple[str, str]:
-    """Return the device registry identifier of the project's service device."""
-    return (DOMAIN, f"{PROJECT_IDENTIFIER_PREFIX}{project_id}")
+@dataclass(slots=True)
+class ThingsCloudRuntime:
+    """What a loaded entry owns."""
+
+    client: ThingsCloudClient
+    coordinator: ThingsCloudCoordinator
+    entity_limit: EntityLimit
+    realtime: RealtimeLink | None = None
+    statistics: EnergyStatistics | None = None
 
 
-def device_identifier(device_id: str) -> tuple[str, str]:
-    """Return the device registry identifier of a ThingsCloud device."""
-    return (DOMAIN, device_id)
+class DeviceListeners:
+    """Entity listeners by device: an update calls those of the devices it touched.
 
-
-def _translated_error(err: ThingsCloudError) -> HomeAssistantError:
-    """Return the Home Assistant error a cycle raises for a client error."""
-    if isinstance(err, ThingsCloudAuthError):
-        return ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="authentication_failed",
-            translation_placeholders={"error": str(err)},
-        )
-    if isinstance(err, ThingsCloudRateLimitError):
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="rate_limited",
-            translation_placeholders={"error": str(err)},
-            retry_after=err.retry_after,
-        )
-    if isinstance(err, ThingsCloudConnectionError):
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
-        )
-    return UpdateFailed(
-        translation_domain=DOMAIN,
-        translation_key="api_error",
-        translation_placeholders={"error": str(err)},
-    )
-
-
-async def _gather[T](coroutines: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
-    """Run coroutines concurrently; on a failure cancel the rest and raise that error."""
-    tasks: list[asyncio.Task[T]] = []
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks.extend(group.create_task(coroutine) for coroutine in coroutines)
-    except ExceptionGroup as errors:
-        raise _first_error(errors) from None
-    return [task.result() for task in tasks]
-
-
-def _first_error(errors: BaseExceptionGroup[BaseException]) -> BaseException:
-    """Return the error of a task group to raise: an authentication error wins.
-
-    The tasks raise plain errors (``_gather`` unwraps nested groups), so the group is flat.
+    A change of the coordinator's success (all entities become unavailable or come back)
+    calls them all.
     """
-    leaves: list[BaseException] = list(errors.exceptions)
-    auth = [err for err in leaves if isinstance(err, ThingsCloudAuthError)]
-    return auth[0] if auth else leaves[0]
+
+    def __init__(self) -> None:
+        """Start with no listener."""
+        self._by_device: dict[str, dict[int, CALLBACK_TYPE]] = {}
+        self._keys = itertools.count()
+        self._success = True
+
+    @callback
+    def add(self, device_id: str, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Listen for updates of one device; return the remover."""
+        key = next(self._keys)
+        listeners = self._by_device.setdefault(device_id, {})
+        listeners[key] = update_callback
+
+        @callback
+        def remove() -> None:
+            listeners.pop(key, None)
+            if not listeners:
+                self._by_device.pop(device_id, None)
+
+        return remove
+
+    @callback
+    def notify(self, touched: Iterable[str], success: bool) -> None:
+        """Call the listeners of the touched devices (all when the success changed)."""
+        if success != self._success:
+            self._success = success
+            touched = list(self._by_device)
+        for update_callback in [
+            listener
+            for device_id in touched
+            for listener in self._by_device.get(device_id, {}).values()
+        ]:
+            try:
+                update_callback()
+            except Exception:  # noqa: BLE001 - one entity never stops the others' updates
+                LOGGER.exception("Error while dispatching an update to an entity")
 
 
-def _has_timestamp(device: Device) -> bool:
-    """Return whether the device's `active` has a usable (positive) timestamp."""
-    return any(stamp > 0 for stamp in device.active.values())
+async def _gather(*coroutines: Coroutine[Any, Any, Any]) -> list[Any]:
+    """Run coroutines to their end; raise the first error (an authentication error first)."""
+    results = await asyncio.gather(*coroutines, return_exceptions=True)
+    errors = [result for result in results if isinstance(result, BaseException)]
+    if errors:
+        raise next((err for err in errors if isinstance(err, ThingsCloudAuthError)), errors[0])
+    return results
+
+
+def _report_time(device: Device) -> int:
+    """Return the device's latest activity in ms (0 when it has none)."""
+    last = device.last_active
+    return int(last.timestamp() * 1000) if last is not None else 0
 
 
 class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
-    """Fetch the project's statistics, devices and attribute values."""
+    """Poll the project's statistics, devices and attribute values; apply push reports."""
 
     config_entry: ThingsCloudConfigEntry
-    project: Project
-    # The device registry id of the project's service device (set by the entry setup).
-    project_device_id: str
 
     def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ThingsCloudConfigEntry,
-        client: ThingsCloudClient,
+        self, hass: HomeAssistant, entry: ThingsCloudConfigEntry, client: ThingsCloudClient
     ) -> None:
         """Create the coordinator of one config entry."""
+        self.scan_interval = timedelta(
+            seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+        )
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=DOMAIN,
-            update_interval=timedelta(
-                seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-            ),
-            # Listeners are only called when the data differs; snapshots are reused by
-            # identity, so the comparison is cheap.
-            always_update=False,
+            update_interval=self.scan_interval,
+            # Every update is a new object; the entities decide what to write.
+            always_update=True,
         )
         self.client = client
-        self._semaphore = asyncio.Semaphore(MAX_PARALLEL_DEVICE_REQUESTS)
-        # Devices whose full /attributes answer (with models) is still missing.
-        self._needs_models: set[str] = set()
-        # Alarm events of the last cycle, fired once the entities have the new state.
-        self._pending_events: list[dict[str, Any]] = []
-        # Devices whose values must be read next cycle although `active` did not move
-        # (after a write: a cloud attribute write does not move `active`).
-        self._stale_devices: set[str] = set()
-        # Ids of the devices whose snapshot is a new object in the last successful cycle,
-        # and of the devices the last successful cycle removed.
-        self.changed_device_ids: frozenset[str] = frozenset()
-        self.removed_device_ids: frozenset[str] = frozenset()
-        # Listeners by device (context = a ThingsCloud device id) and the others.
-        self._listener_keys = itertools.count()
-        self._device_listeners: dict[str, dict[int, CALLBACK_TYPE]] = {}
-        self._other_listeners: dict[int, CALLBACK_TYPE] = {}
-        # The devices whose listeners the next update calls; all after a success change.
-        self._notify_devices: frozenset[str] = frozenset()
-        self._notified_success = True
+        self.project: Project
+        self.project_device_id: str
+        self.groups: list[DeviceGroup] = []
+        self._device_listeners = DeviceListeners()
+        # Devices to re-read next cycle although `active` did not move (after a write).
+        self._stale: set[str] = set()
+        self._rate_limited_cycles = 0
+        # Devices missing from a listing that could not be confirmed gone yet.
+        self._unconfirmed: set[str] = set()
+        self._models: dict[tuple[str, str], AttributeModel] = {}
+
+    # ------------------------------------------------------------------ listeners
+
+    @callback
+    @override
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen for updates; a ``str`` context is the device the listener shows."""
+        if isinstance(context, str):
+            return self._device_listeners.add(context, update_callback)
+        return super().async_add_listener(update_callback, context)
+
+    @callback
+    @override
+    def async_update_listeners(self) -> None:
+        """Update the entities of the touched devices, then the other listeners."""
+        success = self.last_update_success
+        touched = self.data.touched if success and self.data is not None else ()
+        self._device_listeners.notify(touched, success)
+        super().async_update_listeners()
+
+    # ------------------------------------------------------------------ requests
 
     async def async_refresh_device(self, device_id: str) -> None:
-        """Re-read a device's values soon (after a write), even if `active` did not move.
-
-        The refresh after a write always updates the entities, so an optimistic state
-        goes back to the cloud's value even when nothing changed.
-        """
-        self._stale_devices.add(device_id)
+        """Re-read a device soon (after a write), even if its activity did not move."""
+        self._stale.add(device_id)
         await self.async_request_refresh()
+
+    @callback
+    def async_set_realtime(self, *, up: bool) -> None:
+        """Poll less often while real-time updates flow; poll at once after a (re)connect.
+
+        The catch-up poll brings what was reported while the link was down.
+        """
+        self.update_interval = (
+            min(self.scan_interval * REALTIME_POLL_FACTOR, timedelta(seconds=MAX_SCAN_INTERVAL))
+            if up
+            else self.scan_interval
+        )
+        if up:
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_request_refresh(), "thingscloud catch-up poll"
+            )
+        else:
+            self._schedule_refresh()
+
+    @callback
+    def async_apply_report(
+        self, device_id: str, attributes: Mapping[str, JsonValue], ts: int | None
+    ) -> None:
+        """Apply a pushed attribute report to one device, without an HTTP request.
+
+        Reports of unknown devices (outside the entry's filters) and reports older than
+        what is known are ignored; an identifier without a description asks for a refresh
+        of that device, so that it gets an entity.
+        """
+        if self.data is None or (snapshot := self.data.devices.get(device_id)) is None:
+            LOGGER.debug("Ignoring a report of ThingsCloud device %s: not polled", device_id)
+            return
+        if ts is not None and ts < snapshot.values_ts:
+            LOGGER.debug("Ignoring an old report of ThingsCloud device %s", device_id)
+            return
+        if not attributes.keys() <= snapshot.specs.keys():
+            self.hass.async_create_task(self.async_refresh_device(device_id))
+        pushed = replace(
+            snapshot,
+            values={**snapshot.values, **attributes},
+            values_ts=ts if ts is not None else snapshot.values_ts,
+            pushed=ts is not None,
+        )
+        self.data = replace(
+            self.data,
+            devices={**self.data.devices, device_id: pushed},
+            touched=frozenset((device_id,)),
+            alarms=(),
+        )
+        # Not async_set_updated_data: that would postpone the next poll.
+        self.async_update_listeners()
 
     # ------------------------------------------------------------------ cycle
 
-    async def _call[T](self, request: Callable[[], Awaitable[T]]) -> T:
-        """Run a request of the cycle, translating client errors."""
-        try:
-            return await request()
-        except ThingsCloudError as err:
-            raise _translated_error(err) from err
-
     @override
     async def _async_setup(self) -> None:
-        """Read the project once, before the first refresh."""
-        self.project = await self._call(self.client.get_project)
+        """Read the project and its groups once, before the first refresh."""
+        try:
+            self.project = await self.client.get_project()
+        except ThingsCloudError as err:
+            raise update_failed(err) from err
+        self.project_device_id = async_register_project(self.hass, self.config_entry, self.project)
+        try:
+            self.groups = await self.client.get_device_groups_tree()
+        except ThingsCloudAuthError as err:
+            raise update_failed(err) from err
+        except ThingsCloudError as err:
+            LOGGER.debug("Cannot read the device groups (no area suggestions): %s", err)
 
     @override
     async def _async_update_data(self) -> ThingsCloudData:
         """Fetch one cycle of data."""
-        previous = self.data
-        self._notify_devices = frozenset()
-        stale, self._stale_devices = self._stale_devices, set()
-        self.always_update = bool(stale)
+        stale, self._stale = self._stale, set()
         try:
-            try:
-                async with asyncio.TaskGroup() as group:
-                    devices_stat = group.create_task(self.client.get_devices_stat())
-                    alarm_stat = group.create_task(self.client.get_devices_alarm_stat())
-                    listing = group.create_task(self._async_list_devices())
-            except ExceptionGroup as errors:
-                raise _first_error(errors) from None
+            data = await self._async_cycle(stale)
         except ThingsCloudError as err:
-            self._stale_devices |= stale
-            raise _translated_error(err) from err
+            self._stale |= stale
+            self._note_rate_limit(limited=isinstance(err, ThingsCloudRateLimitError))
+            raise update_failed(err) from err
+        self._note_rate_limit(limited=False)
+        return data
 
-        devices = listing.result()
+    async def _async_cycle(self, stale: set[str]) -> ThingsCloudData:
+        previous = self.data
         old = previous.devices if previous is not None else {}
-        new: dict[str, DeviceSnapshot] = {}
-        fetches: list[Coroutine[Any, Any, DeviceSnapshot]] = []
-        for device in devices:
-            previous_snapshot = old.get(device.id)
-            snapshot = None if device.id in stale else self._reuse(device, previous_snapshot)
-            if snapshot is None:
-                fetches.append(self._async_fetch(device, previous_snapshot))
-            else:
-                new[device.id] = snapshot
-        try:
-            fetched = await _gather(fetches)
-        except ThingsCloudError as err:
-            # Only authentication errors leave _async_fetch.
-            self._stale_devices |= stale
-            raise _translated_error(err) from err
-        new.update((snapshot.device.id, snapshot) for snapshot in fetched)
-        # Keep the listing's order (the entities are added in it).
-        new = {device.id: new[device.id] for device in devices}
-        self.changed_device_ids = frozenset(
-            device_id for device_id, snapshot in new.items() if old.get(device_id) is not snapshot
+        devices_stat: dict[str, int]
+        alarm_stat: dict[str, int]
+        listing: list[Device]
+        devices_stat, alarm_stat, listing = await _gather(
+            self.client.get_devices_stat(),
+            self.client.get_devices_alarm_stat(),
+            self._async_list_devices(),
         )
-        self.removed_device_ids = frozenset(old.keys() - new.keys())
-        self._notify_devices = self.changed_device_ids | self.removed_device_ids | stale
-        self._needs_models &= new.keys()
-        self._async_update_device_registry(old, new, first=previous is None)
-        if previous is not None:
-            self._queue_alarm_events(old, new)
+        devices = {device.id: device for device in listing}
+        registered = old.keys() if previous is not None else self._registered()
+        missing = (registered | self._unconfirmed) - devices.keys()
+        gone = await self._async_confirm_missing(missing, devices)
+        self._unconfirmed = missing - gone - devices.keys()
+
+        tasks = {
+            device_id: self._async_snapshot(device, old.get(device_id), device_id in stale)
+            for device_id, device in devices.items()
+        }
+        results: list[DeviceSnapshot] = await _gather(*tasks.values())
+        new = dict(zip(tasks, results, strict=True))
+        # A missing device that could not be confirmed gone keeps its last snapshot.
+        new.update((device_id, old[device_id]) for device_id in missing - gone if device_id in old)
+        new = self._keep_newer_pushes(new)
+        touched = {
+            device_id for device_id, snapshot in new.items() if old.get(device_id) is not snapshot
+        }
+        touched |= (stale & new.keys()) | (old.keys() - new.keys())
+        await self._async_sync_registry(old, new, gone, registered)
         return ThingsCloudData(
             project=self.project,
-            stats={**devices_stat.result(), **alarm_stat.result()},
+            stats={**devices_stat, **alarm_stat},
             devices=new,
+            touched=frozenset(touched),
+            alarms=_alarm_changes(old, new) if previous is not None else (),
         )
 
     async def _async_list_devices(self) -> list[Device]:
@@ -321,211 +378,235 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
         if not walks:
             return await self.client.get_all_devices()
         merged: dict[str, Device] = {}
-        for walk in await _gather(walks):
+        for walk in await _gather(*walks):
             for device in walk:
                 merged.setdefault(device.id, device)
         return list(merged.values())
 
-    def _reuse(self, device: Device, old: DeviceSnapshot | None) -> DeviceSnapshot | None:
-        """Return the snapshot of a device that needs no request, else ``None``."""
-        if (
-            old is None
-            or not old.available
-            or device.id in self._needs_models
-            or device.active != old.device.active
-            or old.device.type_id != device.type_id
-            or not _has_timestamp(device)
+    def _registered(self) -> set[str]:
+        """Return the devices the registry has for this entry (checked at the first cycle)."""
+        return registered_device_ids(self.hass, self.config_entry)
+
+    async def _async_confirm_missing(
+        self, missing: set[str], listed: dict[str, Device]
+    ) -> set[str]:
+        """Return the missing devices ThingsCloud says are gone.
+
+        A device deleted while the list was paged shifts the next page: a device missing
+        from one listing is looked up before it is removed. Found ones join ``listed``.
+        """
+        gone: set[str] = set()
+
+        async def confirm(device_id: str) -> None:
+            try:
+                device = await self.client.get_device(device_id)
+            except ThingsCloudAuthError:
+                raise
+            except ThingsCloudApiError, ThingsCloudNotFoundError:
+                gone.add(device_id)
+            except ThingsCloudError as err:
+                LOGGER.debug(
+                    "Cannot tell whether ThingsCloud device %s is gone: %s", device_id, err
+                )
+            else:
+                if self._selected(device):
+                    listed[device.id] = device
+                else:
+                    gone.add(device_id)
+
+        await _gather(*(confirm(device_id) for device_id in missing))
+        return gone
+
+    def _selected(self, device: Device) -> bool:
+        """Return whether a device is one the options' type and group filters select."""
+        options = self.config_entry.options
+        types, groups = options.get(CONF_DEVICE_TYPES) or (), options.get(CONF_GROUPS) or ()
+        if not types and not groups:
+            return True
+        return device.type_id in types or bool(
+            set(device.groups) & _with_subgroups(self.groups, set(groups))
+        )
+
+    def _keep_newer_pushes(self, new: dict[str, DeviceSnapshot]) -> dict[str, DeviceSnapshot]:
+        """Keep the values a push brought while this cycle was reading older ones."""
+        current = self.data.devices if self.data is not None else {}
+        for device_id, snapshot in new.items():
+            pushed = current.get(device_id)
+            if pushed is not None and pushed.values_ts > snapshot.values_ts:
+                new[device_id] = replace(
+                    snapshot, values=pushed.values, values_ts=pushed.values_ts, pushed=pushed.pushed
+                )
+        return new
+
+    def _reusable(self, device: Device, old: DeviceSnapshot | None) -> DeviceSnapshot | None:
+        """Return the snapshot of a device that needs no request this cycle, else None.
+
+        That is a device whose activity did not move, or whose values a push brought after
+        its latest activity.
+        """
+        if old is None or not old.available or device.type_id != old.device.type_id:
+            return None
+        reported = _report_time(device)
+        if not reported or (
+            device.active != old.device.active and not (old.pushed and old.values_ts >= reported)
         ):
             return None
-        if device.raw == old.device.raw:
-            return old
-        return DeviceSnapshot(device, old.values, old.attributes)
+        return old if device.raw == old.device.raw else replace(old, device=device)
 
-    async def _async_fetch(self, device: Device, old: DeviceSnapshot | None) -> DeviceSnapshot:
-        """Return the snapshot of a device after fetching its attributes.
+    async def _async_snapshot(
+        self, device: Device, old: DeviceSnapshot | None, stale: bool
+    ) -> DeviceSnapshot:
+        """Return a device's snapshot, reading its attributes where needed.
 
-        A failure other than authentication gives an unavailable snapshot that keeps the
-        last known values.
+        One device's failure, whatever its cause, only makes that device unavailable.
         """
-        needs_models = (
-            old is None or device.id in self._needs_models or old.device.type_id != device.type_id
-        )
-        values: Mapping[str, JsonValue] = old.values if old is not None else {}
-        attributes: Mapping[str, Attribute] = old.attributes if old is not None else {}
+        if not stale and (reused := self._reusable(device, old)) is not None:
+            return reused
         try:
-            async with self._semaphore:
-                if not needs_models:
-                    raw = await self.client.get_device_attributes_raw(device.id)
-                    needs_models = not raw.keys() <= attributes.keys()
-                    values = raw
-                if needs_models:
-                    self._needs_models.add(device.id)
-                    fetched = await self.client.get_device_attributes(device.id)
-                    attributes = {attribute.identifier: attribute for attribute in fetched}
-                    values = {attribute.identifier: attribute.value for attribute in fetched}
-                    self._needs_models.discard(device.id)
+            snapshot = await self._async_read(device, old)
         except ThingsCloudAuthError:
             raise
-        except ThingsCloudError as err:
+        except Exception as err:  # noqa: BLE001 - one device never takes the others down
             if old is None or old.available:
                 LOGGER.info("ThingsCloud device %s is unavailable: %s", device.id, err)
-            else:
-                LOGGER.debug("ThingsCloud device %s is still unavailable: %s", device.id, err)
             if old is None:
                 return DeviceSnapshot(device, {}, {}, available=False)
             if not old.available and device.raw == old.device.raw:
                 return old
-            return DeviceSnapshot(device, old.values, old.attributes, available=False)
+            return replace(old, device=device, available=False)
+        if old is not None and not old.available:
+            LOGGER.info("ThingsCloud device %s is available again", device.id)
+        if (
+            old is not None
+            and old.available
+            and snapshot.values == old.values
+            and snapshot.specs is old.specs
+            and device.raw == old.device.raw
+        ):
+            return old
+        return snapshot
 
-        if old is not None:
-            if not old.available:
-                LOGGER.info("ThingsCloud device %s is available again", device.id)
-            if values == old.values:
-                values = old.values
-            if (
-                old.available
-                and values is old.values
-                and attributes is old.attributes
-                and device.raw == old.device.raw
-            ):
-                return old
-        return DeviceSnapshot(device, values, attributes)
+    async def _async_read(self, device: Device, old: DeviceSnapshot | None) -> DeviceSnapshot:
+        """Read a device's values; with their models when something new shows."""
+        reported = _report_time(device)
+        if old is not None and old.device.type_id == device.type_id:
+            values = await self.client.get_device_attributes_raw(device.id)
+            if values.keys() <= old.specs.keys():
+                return replace(
+                    old,
+                    device=device,
+                    values=values,
+                    available=True,
+                    values_ts=reported,
+                    pushed=False,
+                )
+        attributes = await self.client.get_device_attributes(device.id)
+        values = {attribute.identifier: attribute.value for attribute in attributes}
+        models = {
+            attribute.identifier: self._shared_model(device, attribute.identifier, attribute.model)
+            for attribute in attributes
+            if attribute.model is not None
+        }
+        specs = {
+            identifier: describe_attribute(identifier, value, models.get(identifier))
+            for identifier, value in values.items()
+        }
+        return DeviceSnapshot(device, values, specs, models, values_ts=reported)
 
-    # ------------------------------------------------------------------ registry
+    def _shared_model(
+        self, device: Device, identifier: str, model: AttributeModel
+    ) -> AttributeModel:
+        """Return one object for equal models of devices of one type (they are the type's)."""
+        key = (device.type_id or "", identifier)
+        known = self._models.get(key)
+        if known is not None and known.raw == model.raw:
+            return known
+        self._models[key] = model
+        return model
 
-    def _registry_device(
-        self, registry: dr.DeviceRegistry, device_id: str
-    ) -> dr.DeviceEntry | None:
-        """Return the device registry entry of a ThingsCloud device of this entry."""
-        return registry.async_get_device_by_identifier(
-            device_identifier(device_id), self.config_entry.entry_id
-        )
-
-    @callback
-    def _async_update_device_registry(
+    async def _async_sync_registry(
         self,
         old: Mapping[str, DeviceSnapshot],
         new: Mapping[str, DeviceSnapshot],
-        *,
-        first: bool,
+        gone: set[str],
+        registered: Collection[str],
     ) -> None:
-        """Follow renames and remove devices the complete listing no longer has.
+        """Bring the device registry in line with the project."""
+        changed = {
+            device_id: snapshot.device
+            for device_id, snapshot in new.items()
+            if (previous := old.get(device_id)) is None
+            or _registry_fields(previous.device) != _registry_fields(snapshot.device)
+        }
+        unregistered = [
+            device for device_id, device in changed.items() if device_id not in registered
+        ]
+        areas = (
+            await async_suggested_areas(self.client, self.groups, unregistered)
+            if unregistered and self.groups
+            else {}
+        )
+        async_sync_devices(
+            self.hass,
+            self.config_entry,
+            self.project_device_id,
+            devices=changed,
+            gone=gone,
+            areas=areas,
+        )
 
-        Only called after a complete, successful device listing.
-        """
-        registry = dr.async_get(self.hass)
-        entry_id = self.config_entry.entry_id
-        for device_id in self.changed_device_ids:
-            previous = old.get(device_id)
-            if previous is None:
-                continue
-            before, after = previous.device, new[device_id].device
-            if (before.name, before.type_name, before.device_key) == (
-                after.name,
-                after.type_name,
-                after.device_key,
-            ):
-                continue
-            if entry := self._registry_device(registry, device_id):
-                registry.async_update_device(
-                    entry.id,
-                    name=after.name or after.id,
-                    model=after.type_name,
-                    serial_number=after.device_key,
-                )
-
-        if first:
-            project = project_identifier(self.project.id)
-            gone = [
-                entry
-                for entry in dr.async_entries_for_config_entry(registry, entry_id)
-                if not any(
-                    identifier[0] == DOMAIN and (identifier == project or identifier[1] in new)
-                    for identifier in entry.identifiers
-                )
-            ]
-        else:
-            gone = [
-                entry
-                for device_id in self.removed_device_ids
-                if (entry := self._registry_device(registry, device_id))
-            ]
-        for entry in gone:
-            LOGGER.debug("Removing ThingsCloud device %s, no longer in the project", entry.name)
-            registry.async_update_device(entry.id, remove_config_entry_id=entry_id)
-
-    # ------------------------------------------------------------------ alarm events
-
-    @callback
-    def _queue_alarm_events(
-        self, old: Mapping[str, DeviceSnapshot], new: Mapping[str, DeviceSnapshot]
-    ) -> None:
-        """Queue one event per device whose alarm state or alarm level changed."""
-        registry = dr.async_get(self.hass)
-        for device_id in self.changed_device_ids:
-            previous = old.get(device_id)
-            if previous is None:
-                continue
-            before, after = previous.device.alarm, new[device_id].device.alarm
-            if (before.active, before.level) == (after.active, after.level):
-                continue
-            entry = self._registry_device(registry, device_id)
-            self._pending_events.append(
-                {
-                    ATTR_DEVICE_ID: entry.id if entry else None,
-                    ATTR_THINGSCLOUD_DEVICE_ID: device_id,
-                    ATTR_ALARM: after.active,
-                    ATTR_LEVEL: after.level,
-                    ATTR_INFO: after.info,
-                }
+    def _note_rate_limit(self, *, limited: bool) -> None:
+        """Raise a repair issue while ThingsCloud keeps rate-limiting the cycles."""
+        self._rate_limited_cycles = self._rate_limited_cycles + 1 if limited else 0
+        issue_id = f"{ISSUE_RATE_LIMITED}_{self.config_entry.entry_id}"
+        if self._rate_limited_cycles == RATE_LIMITED_CYCLES_FOR_ISSUE:
+            LOGGER.warning("ThingsCloud keeps refusing requests as too many (HTTP 429)")
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_RATE_LIMITED,
+                translation_placeholders={"title": self.config_entry.title},
             )
+        elif not limited:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
-    # ------------------------------------------------------------------ listeners
 
-    @callback
-    @override
-    def async_add_listener(
-        self, update_callback: CALLBACK_TYPE, context: Any = None
-    ) -> Callable[[], None]:
-        """Listen for data updates; a ``str`` context is the device the listener shows.
+def _with_subgroups(tree: Iterable[DeviceGroup], chosen: set[str]) -> set[str]:
+    """Return the chosen group ids and the ids of every group below them."""
+    found: set[str] = set()
+    level = [(group, group.id in chosen) for group in tree]
+    while level:
+        group, inside = level.pop()
+        if inside:
+            found.add(group.id)
+        level.extend((child, inside or child.id in chosen) for child in group.children)
+    return found | chosen
 
-        A device's listeners are only called when that device changed (or the
-        coordinator's success changed); listeners without a device are always called.
-        """
-        remove = super().async_add_listener(update_callback, context)
-        key = next(self._listener_keys)
-        if isinstance(context, str):
-            bucket = self._device_listeners.setdefault(context, {})
-        else:
-            bucket = self._other_listeners
-        bucket[key] = update_callback
 
-        @callback
-        def _remove() -> None:
-            remove()
-            bucket.pop(key, None)
-            if isinstance(context, str) and not bucket:
-                self._device_listeners.pop(context, None)
+def _registry_fields(device: Device) -> tuple[str, str | None, str | None]:
+    return (device.name, device.type_name, device.device_key)
 
-        return _remove
 
-    @callback
-    @override
-    def async_update_listeners(self) -> None:
-        """Update the listeners concerned, then fire the alarm events of the cycle."""
-        if self.last_update_success != self._notified_success:
-            self._notified_success = self.last_update_success
-            super().async_update_listeners()
-        else:
-            callbacks = list(self._other_listeners.values())
-            for device_id in self._notify_devices:
-                callbacks.extend(self._device_listeners.get(device_id, {}).values())
-            for update_callback in callbacks:
-                try:
-                    update_callback()
-                except Exception:
-                    self.logger.exception("Error while dispatching update to listener")
-        self._notify_devices = frozenset()
-        events, self._pending_events = self._pending_events, []
-        for event_data in events:
-            self.hass.bus.async_fire(EVENT_ALARM, event_data)
+def _alarm_changes(
+    old: Mapping[str, DeviceSnapshot], new: Mapping[str, DeviceSnapshot]
+) -> tuple[AlarmChange, ...]:
+    """Return the alarm changes of the devices known before (never of new devices)."""
+    changes: list[AlarmChange] = []
+    for device_id, snapshot in new.items():
+        if (previous := old.get(device_id)) is None or previous is snapshot:
+            continue
+        before, after = previous.device.alarm, snapshot.device.alarm
+        if before.active == after.active and (not after.active or before.level == after.level):
+            continue
+        event_type: AlarmEventType = (
+            "level_changed"
+            if before.active == after.active
+            else "raised"
+            if after.active
+            else "cleared"
+        )
+        changes.append(AlarmChange(device_id, event_type, after.active, after.level, after.info))
+    return tuple(changes)

@@ -1,10 +1,6 @@
-"""Diagnostics of the ThingsCloud integration.
+"""Diagnostics: the raw API objects and how the integration read them, secrets redacted."""
 
-The thing-model vocabulary of ThingsCloud is not documented, so the diagnostics carry the
-raw API objects (devices, attributes with their models) and how the integration read
-them. Secrets are redacted, in the entry and in the raw API objects alike.
-"""
-
+from dataclasses import asdict
 from typing import Any, Final
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -17,16 +13,12 @@ from .const import (
     CONF_APP_ID,
     CONF_PASSWORD,
     CONF_SECRET_KEY,
+    CONF_VIEW_KEY,
+    CONF_VIEW_SECRET,
     DOMAIN,
 )
-from .coordinator import (
-    DeviceSnapshot,
-    ThingsCloudConfigEntry,
-    ThingsCloudCoordinator,
-    project_identifier,
-)
-from .entity import describe_snapshot_attribute
-from .thing_model import AttributeSpec
+from .coordinator import DeviceSnapshot, ThingsCloudConfigEntry
+from .devices import project_identifier
 
 TO_REDACT: Final = {
     CONF_ACCESS_KEY,
@@ -34,6 +26,8 @@ TO_REDACT: Final = {
     CONF_PASSWORD,
     CONF_ACCOUNT,
     CONF_APP_ID,
+    CONF_VIEW_KEY,
+    CONF_VIEW_SECRET,
     "access_token",
     "token",
     "refresh_token",
@@ -47,40 +41,41 @@ TO_REDACT: Final = {
 }
 
 
-def _device_diagnostics(snapshot: DeviceSnapshot) -> dict[str, Any]:
-    """Return one device: its raw object, values, attributes and their reading."""
+def _device(snapshot: DeviceSnapshot) -> dict[str, Any]:
+    """Return one device: its raw object, values, thing models and how they were read."""
     return {
         "device": async_redact_data(snapshot.device.raw, TO_REDACT),
         "available": snapshot.available,
         "values": async_redact_data(dict(snapshot.values), TO_REDACT),
-        "attributes": {
-            identifier: async_redact_data(attribute.raw, TO_REDACT)
-            for identifier, attribute in snapshot.attributes.items()
+        "models": {
+            identifier: async_redact_data(model.raw, TO_REDACT)
+            for identifier, model in snapshot.models.items()
         },
         "entities": {
-            identifier: _spec_diagnostics(describe_snapshot_attribute(snapshot, identifier))
-            for identifier in {**snapshot.attributes, **snapshot.values}
+            identifier: {
+                "platform": str(spec.platform),
+                "access": str(spec.access),
+                "value_type": str(spec.value_type),
+                "unit": spec.native_unit,
+                "device_class": spec.device_class,
+            }
+            for identifier, spec in snapshot.specs.items()
         },
     }
 
 
-def _spec_diagnostics(spec: AttributeSpec) -> dict[str, Any]:
-    """Return how the integration reads an attribute."""
-    return {
-        "platform": str(spec.platform),
-        "access": str(spec.access),
-        "value_type": str(spec.value_type),
-        "unit": spec.native_unit,
-        "device_class": spec.device_class,
-    }
-
-
-def _project_diagnostics(coordinator: ThingsCloudCoordinator) -> dict[str, Any]:
+def _project(entry: ThingsCloudConfigEntry) -> dict[str, Any]:
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
     return {
         "project": async_redact_data(coordinator.project.raw, TO_REDACT),
         "stats": dict(coordinator.data.stats),
         "last_update_success": coordinator.last_update_success,
         "last_exception": repr(coordinator.last_exception) if coordinator.last_exception else None,
+        "update_interval": str(coordinator.update_interval),
+        "pacing": asdict(runtime.client.pacing),
+        "realtime": runtime.realtime.diagnostics() if runtime.realtime else None,
+        "statistics": runtime.statistics.diagnostics() if runtime.statistics else None,
     }
 
 
@@ -88,16 +83,19 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: ThingsCloudConfigEntry
 ) -> dict[str, Any]:
     """Return the diagnostics of a config entry."""
-    coordinator = entry.runtime_data
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
             "options": async_redact_data(dict(entry.options), TO_REDACT),
+            "subentries": [
+                async_redact_data(subentry.as_dict(), TO_REDACT)
+                for subentry in entry.subentries.values()
+            ],
         },
-        **_project_diagnostics(coordinator),
+        **_project(entry),
         "devices": {
-            device_id: _device_diagnostics(snapshot)
-            for device_id, snapshot in coordinator.data.devices.items()
+            device_id: _device(snapshot)
+            for device_id, snapshot in entry.runtime_data.coordinator.data.devices.items()
         },
     }
 
@@ -105,11 +103,11 @@ async def async_get_config_entry_diagnostics(
 async def async_get_device_diagnostics(
     hass: HomeAssistant, entry: ThingsCloudConfigEntry, device_entry: AnyDeviceEntry
 ) -> dict[str, Any]:
-    """Return the diagnostics of one device (the project's device: the project)."""
-    coordinator = entry.runtime_data
+    """Return the diagnostics of one device (of the project, for the project's device)."""
+    coordinator = entry.runtime_data.coordinator
     for domain, identifier in device_entry.identifiers:
         if domain == DOMAIN and (snapshot := coordinator.data.devices.get(identifier)):
-            return _device_diagnostics(snapshot)
+            return _device(snapshot)
     if project_identifier(coordinator.project.id) in device_entry.identifiers:
-        return _project_diagnostics(coordinator)
+        return _project(entry)
     return {"removed": True}

@@ -1,9 +1,4 @@
-"""Sensors of the ThingsCloud integration.
-
-- the project's device statistics (``devices_stat`` and ``devices_alarm_stat``);
-- per device, its last activity;
-- per attribute whose thing model maps to a sensor (see ``thing_model``).
-"""
+"""Sensors: the project's statistics, each device's last activity, read-only attributes."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,11 +15,10 @@ from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import JsonValue
 from .coordinator import DeviceSnapshot, ThingsCloudConfigEntry, ThingsCloudCoordinator
 from .entity import (
     ThingsCloudAttributeEntity,
-    ThingsCloudEntity,
+    ThingsCloudDeviceEntity,
     ThingsCloudProjectEntity,
     async_add_device_entities,
 )
@@ -32,43 +26,26 @@ from .thing_model import AttributeSpec
 
 PARALLEL_UPDATES = 0
 
-
-@dataclass(frozen=True, kw_only=True)
-class ThingsCloudProjectSensorDescription(SensorEntityDescription):
-    """A statistic of the project; ``key`` is its field in the statistics answers."""
-
-
-PROJECT_SENSORS: tuple[ThingsCloudProjectSensorDescription, ...] = tuple(
-    ThingsCloudProjectSensorDescription(
-        key=key, translation_key=key, state_class=SensorStateClass.MEASUREMENT
-    )
-    for key in (
-        # GET /devices_stat
-        "device_total",
-        "online_device_total",
-        "offline_device_total",
-        "active_device_total",
-        "inactive_device_total",
-        "alarm_device_total",
-        # GET /devices_alarm_stat
-        "alarm_1_total",
-        "alarm_2_total",
-        "alarm_3_total",
-        "normal_total",
-    )
+# The fields of GET /devices_stat and GET /devices_alarm_stat.
+PROJECT_STATISTICS = (
+    "device_total",
+    "online_device_total",
+    "offline_device_total",
+    "active_device_total",
+    "inactive_device_total",
+    "alarm_device_total",
+    "alarm_1_total",
+    "alarm_2_total",
+    "alarm_3_total",
+    "normal_total",
 )
 
 
 @dataclass(frozen=True, kw_only=True)
 class ThingsCloudDeviceSensorDescription(SensorEntityDescription):
-    """A sensor every ThingsCloud device has, built from its snapshot."""
+    """A sensor every device has, read from its snapshot."""
 
-    value_fn: Callable[[DeviceSnapshot], datetime | str | int | float | None]
-    exists_fn: Callable[[DeviceSnapshot], bool] = lambda _: True
-
-
-def _whole_seconds(value: datetime | None) -> datetime | None:
-    return value.replace(microsecond=0) if value is not None else None
+    value_fn: Callable[[DeviceSnapshot], datetime | None]
 
 
 DEVICE_SENSORS: tuple[ThingsCloudDeviceSensorDescription, ...] = (
@@ -77,11 +54,13 @@ DEVICE_SENSORS: tuple[ThingsCloudDeviceSensorDescription, ...] = (
         translation_key="last_active",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        # Moves with every report: one more state write per changed device, and one entity
-        # per device towards the cap of enabled entities per entry. Opt-in.
+        # It moves with every report: a state write per report and one more entity per
+        # device towards the entry's entity cap. Opt-in.
         entity_registry_enabled_default=False,
-        # The state of a timestamp sensor has whole seconds: compare what is shown.
-        value_fn=lambda snapshot: _whole_seconds(snapshot.device.last_active),
+        # Whole seconds, as its state shows them.
+        value_fn=lambda snapshot: (
+            last.replace(microsecond=0) if (last := snapshot.device.last_active) else None
+        ),
     ),
 )
 
@@ -92,41 +71,29 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors of a ThingsCloud project."""
-    coordinator = entry.runtime_data
-    async_add_entities(
-        ThingsCloudProjectSensor(coordinator, description) for description in PROJECT_SENSORS
-    )
-
-    def _device_entities(coordinator: ThingsCloudCoordinator, device_id: str) -> list[SensorEntity]:
-        snapshot = coordinator.data.devices[device_id]
-        return [
-            ThingsCloudDeviceSensor(coordinator, device_id, description)
-            for description in DEVICE_SENSORS
-            if description.exists_fn(snapshot)
-        ]
-
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(ThingsCloudProjectSensor(coordinator, key) for key in PROJECT_STATISTICS)
     async_add_device_entities(
         entry,
         async_add_entities,
-        platform=Platform.SENSOR,
-        device_entities=_device_entities,
+        Platform.SENSOR,
+        device_entities=lambda coordinator, device_id: (
+            ThingsCloudDeviceSensor(coordinator, device_id, description)
+            for description in DEVICE_SENSORS
+        ),
         attribute_entity=ThingsCloudAttributeSensor,
     )
 
 
 class ThingsCloudProjectSensor(ThingsCloudProjectEntity, SensorEntity):
-    """A statistic of the project."""
+    """A statistic of the project: a number of devices."""
 
-    entity_description: ThingsCloudProjectSensorDescription
+    _attr_state_class = SensorStateClass.MEASUREMENT
 
-    def __init__(
-        self,
-        coordinator: ThingsCloudCoordinator,
-        description: ThingsCloudProjectSensorDescription,
-    ) -> None:
-        """Create the sensor."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
+    def __init__(self, coordinator: ThingsCloudCoordinator, key: str) -> None:
+        """Create the sensor of one statistic."""
+        super().__init__(coordinator, key)
+        self.entity_description = SensorEntityDescription(key=key, translation_key=key)
 
     @property
     @override
@@ -135,7 +102,7 @@ class ThingsCloudProjectSensor(ThingsCloudProjectEntity, SensorEntity):
         return self.coordinator.data.stats.get(self.entity_description.key)
 
 
-class ThingsCloudDeviceSensor(ThingsCloudEntity, SensorEntity):
+class ThingsCloudDeviceSensor(ThingsCloudDeviceEntity, SensorEntity):
     """A sensor every device has."""
 
     entity_description: ThingsCloudDeviceSensorDescription
@@ -152,15 +119,10 @@ class ThingsCloudDeviceSensor(ThingsCloudEntity, SensorEntity):
 
     @property
     @override
-    def native_value(self) -> datetime | str | int | float | None:
+    def native_value(self) -> datetime | None:
         """Return the value from the device's snapshot."""
-        if (snapshot := self.snapshot) is None:
-            return None
-        return self.entity_description.value_fn(snapshot)
-
-    @override
-    def _render_key(self) -> object:
-        return (self.available, self.native_value)
+        snapshot = self.snapshot
+        return self.entity_description.value_fn(snapshot) if snapshot is not None else None
 
 
 class ThingsCloudAttributeSensor(ThingsCloudAttributeEntity, SensorEntity):
@@ -169,14 +131,12 @@ class ThingsCloudAttributeSensor(ThingsCloudAttributeEntity, SensorEntity):
     def __init__(
         self, coordinator: ThingsCloudCoordinator, device_id: str, spec: AttributeSpec
     ) -> None:
-        """Create the sensor of an attribute spec."""
+        """Create the sensor of an attribute."""
         super().__init__(coordinator, device_id, spec)
         self.entity_description = SensorEntityDescription(
-            key=f"attr_{spec.identifier}",
-            name=spec.name,
+            key=spec.identifier,
             native_unit_of_measurement=spec.native_unit,
-            # Show the device's own number (as the ThingsCloud console does) rather than
-            # Home Assistant's unit-system default; users can still pick another unit.
+            # The device's own unit, as the ThingsCloud console shows it (users can pick another).
             suggested_unit_of_measurement=spec.native_unit,
             device_class=SensorDeviceClass(spec.device_class) if spec.device_class else None,
             state_class=SensorStateClass(spec.state_class) if spec.state_class else None,
@@ -188,13 +148,10 @@ class ThingsCloudAttributeSensor(ThingsCloudAttributeEntity, SensorEntity):
     @override
     def native_value(self) -> str | int | float | None:
         """Return the state of the attribute's value."""
-        value = self.spec.native_value(self.attribute_value)
-        # A sensor spec never has boolean states (booleans are binary sensors).
-        return None if isinstance(value, bool) else value
+        return self._shown_value(str, int, float)  # type: ignore[no-any-return]
 
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the full value of a complex attribute."""
-        attributes: dict[str, JsonValue] | None = self.spec.extra_attributes(self.attribute_value)
-        return attributes
+        return self.spec.extra_attributes(self.attribute_value)

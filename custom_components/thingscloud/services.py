@@ -1,10 +1,6 @@
-"""Actions of the ThingsCloud integration.
+"""The actions: resolve the device and loaded entry, validate, then one client call each.
 
-Every action names a Home Assistant device of a ThingsCloud device (``get_alarm_logs`` may
-name the project by its config entry instead). The handler resolves it to the ThingsCloud
-device id and the loaded config entry, validates every field, and only then makes one
-client call (a write is followed by a refresh of that device, so its entities catch up).
-Client failures become translated errors in one place: `_action`.
+A write is followed by a refresh of that device, so that its entities catch up.
 """
 
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
@@ -24,22 +20,16 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonObjectType
 import probatio
 
-from .api import (
-    AlarmLog,
-    SeriesPoint,
-    ThingsCloudAuthError,
-    ThingsCloudConnectionError,
-    ThingsCloudError,
-    ThingsCloudInvalidIdError,
-)
+from .api import AlarmLog, SeriesPoint
 from .const import DOMAIN, PROJECT_IDENTIFIER_PREFIX
 from .coordinator import ThingsCloudConfigEntry
+from .errors import translated_errors
 
 SERVICE_SEND_COMMAND: Final = "send_command"
 SERVICE_PUSH_ATTRIBUTES: Final = "push_attributes"
@@ -212,11 +202,7 @@ type _Handler = Callable[[ServiceCall, _Target], Awaitable[ServiceResponse]]
 def _action(
     resolve: Callable[[ServiceCall], _Target],
 ) -> Callable[[_Handler], Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]]:
-    """Resolve the target of an action, then turn client failures into translated errors.
-
-    A path parameter the client refuses (nothing was sent) is bad input; a rejected
-    credential also starts the reauthentication of the entry.
-    """
+    """Resolve the target of an action, then run it with the client's errors translated."""
 
     def decorator(
         handler: _Handler,
@@ -224,29 +210,8 @@ def _action(
         @wraps(handler)
         async def run(call: ServiceCall) -> ServiceResponse:
             target = resolve(call)
-            try:
+            with translated_errors(call.hass, target.entry):
                 return await handler(call, target)
-            except ThingsCloudInvalidIdError as err:
-                raise _validation_error("invalid_parameter", error=str(err)) from err
-            except ThingsCloudAuthError as err:
-                target.entry.async_start_reauth(call.hass)
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="action_auth_failed",
-                    translation_placeholders={"error": str(err)},
-                ) from err
-            except ThingsCloudConnectionError as err:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="action_connection_error",
-                    translation_placeholders={"error": str(err)},
-                ) from err
-            except ThingsCloudError as err:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="action_api_error",
-                    translation_placeholders={"error": str(err)},
-                ) from err
 
         return run
 
@@ -255,7 +220,7 @@ def _action(
 
 async def _refresh(target: _Target) -> None:
     """Let the entities catch up with a write: re-read the device, even if idle."""
-    await target.entry.runtime_data.async_refresh_device(target.thingscloud_device_id)
+    await target.entry.runtime_data.coordinator.async_refresh_device(target.thingscloud_device_id)
 
 
 # --- writes ------------------------------------------------------------------------------
