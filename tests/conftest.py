@@ -83,3 +83,20 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         return_value=True,
     ):
         yield
+
+
+from .deprecations import DeprecationWatch, watch_deprecations  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def thingscloud_deprecations() -> Generator[DeprecationWatch]:
+    """Fail the test when Home Assistant reports a deprecated use by the integration during it.
+
+    Its frame helper's "Detected that custom integration 'thingscloud' ..." (report_usage), its
+    deprecation helper's "... was called from thingscloud", or a DeprecationWarning of the
+    integration's code: see tests/deprecations.py. A test that provokes one on purpose requests
+    this fixture by name, reads `.reports` and calls `.clear()`.
+    """
+    with watch_deprecations() as watch:
+        yield watch
+    watch.check()

@@ -15,8 +15,10 @@ from importlib.metadata import PackageNotFoundError, version
 import json
 import os
 from pathlib import Path
+import re
 import signal
 import socket
+import subprocess
 import sys
 import time
 from typing import Any
@@ -27,6 +29,10 @@ from packaging.requirements import Requirement
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION_DIR = REPO_ROOT / "custom_components" / "thingscloud"
 LOOPBACK = "127.0.0.1"
+# The newest Home Assistant, which scripts/setup installs from requirements_newest_ha.txt; only
+# the end-to-end test runs it (as a process: no test plugin exists for it).
+NEWEST_HA_VENV = REPO_ROOT / ".venv-newest-ha"
+NEWEST_HA_REQUIREMENTS = REPO_ROOT / "requirements_newest_ha.txt"
 
 # The smallest configuration that serves the REST and websocket APIs, onboarding and config
 # flows. `frontend` is loaded (and critical: Home Assistant falls back to recovery mode without
@@ -100,20 +106,121 @@ def write_ha_config(config_dir: Path, port: int, *, full: bool = False) -> None:
         link.symlink_to(INTEGRATION_DIR, target_is_directory=True)
 
 
-def missing_integration_requirements() -> list[str]:
-    """The integration's manifest requirements that are not installed in this environment."""
-    manifest = json.loads((INTEGRATION_DIR / "manifest.json").read_text())
-    missing: list[str] = []
-    for text in manifest.get("requirements", []):
-        requirement = Requirement(text)
-        try:
-            installed = version(requirement.name)
-        except PackageNotFoundError:
-            missing.append(text)
+def installed_versions(python: str | Path, names: Sequence[str]) -> dict[str, str | None]:
+    """The installed versions of the distributions `names` in the environment of `python`."""
+    script = (
+        "import importlib.metadata as m, json, sys\n"
+        "def v(name):\n"
+        "    try:\n"
+        "        return m.version(name)\n"
+        "    except m.PackageNotFoundError:\n"
+        "        return None\n"
+        "print(json.dumps({name: v(name) for name in sys.argv[1:]}))\n"
+    )
+    done = subprocess.run(  # noqa: S603
+        [str(python), "-c", script, *names],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    versions: dict[str, str | None] = json.loads(done.stdout)
+    return versions
+
+
+def home_assistant_version(python: str | Path) -> str | None:
+    """The version of Home Assistant installed for `python` (None: no such interpreter or HA)."""
+    if not Path(python).exists():
+        return None
+    try:
+        return installed_versions(python, ["homeassistant"])["homeassistant"]
+    except OSError, subprocess.SubprocessError:
+        return None
+
+
+def pinned_newest_ha_version() -> str:
+    """The Home Assistant version that requirements_newest_ha.txt pins."""
+    for line in NEWEST_HA_REQUIREMENTS.read_text().splitlines():
+        text = line.split("#", 1)[0].strip()
+        if not text:
             continue
-        if not requirement.specifier.contains(installed, prereleases=True):
-            missing.append(text)
-    return missing
+        requirement = Requirement(text)
+        if requirement.name == "homeassistant":
+            specifiers = list(requirement.specifier)
+            if len(specifiers) == 1 and specifiers[0].operator == "==":
+                return specifiers[0].version
+    raise ValueError(f"{NEWEST_HA_REQUIREMENTS.name} pins no homeassistant==VERSION")
+
+
+def missing_integration_requirements(python: str | Path | None = None) -> list[str]:
+    """The integration's manifest requirements not installed for `python` (default: this one)."""
+    manifest = json.loads((INTEGRATION_DIR / "manifest.json").read_text())
+    requirements = [Requirement(text) for text in manifest.get("requirements", [])]
+    if not requirements:
+        return []
+    if python is None:
+        versions: dict[str, str | None] = {}
+        for requirement in requirements:
+            try:
+                versions[requirement.name] = version(requirement.name)
+            except PackageNotFoundError:
+                versions[requirement.name] = None
+    else:
+        versions = installed_versions(python, [r.name for r in requirements])
+    return [
+        str(requirement)
+        for requirement in requirements
+        if (installed := versions.get(requirement.name)) is None
+        or not requirement.specifier.contains(installed, prereleases=True)
+    ]
+
+
+# One record of Home Assistant's log starts with its time stamp (2026.11 added the UTC offset:
+# `2026-11-30 06:34:44.194+00:00`); the lines up to the next one (a traceback, the source line of a
+# warning) belong to it.
+_RECORD_START = re.compile(
+    r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[.,]\d+(?:Z|[+-]\d{2}:?\d{2})? ([A-Z]+) ", re.MULTILINE
+)
+
+
+def log_records(text: str) -> list[tuple[str, str]]:
+    """Home Assistant's log as (level, record) pairs; text before the first record is dropped."""
+    starts = list(_RECORD_START.finditer(text))
+    ends = [match.start() for match in starts[1:]] + [len(text)]
+    return [
+        (match.group(1), text[match.start() : end].rstrip())
+        for match, end in zip(starts, ends, strict=True)
+    ]
+
+
+def deprecation_reports(text: str, domain: str = "thingscloud") -> list[str]:
+    """The records of a Home Assistant log that report deprecated or incorrect use by `domain`.
+
+    - the frame helper's `report_usage` ("Detected that custom integration 'thingscloud' ...",
+      whatever the level; also the other "custom integration 'thingscloud'" reports, such as
+      blocking calls);
+    - the deprecation helper ("The deprecated function x was called from thingscloud. ...");
+    - a `DeprecationWarning` (logged through `py.warnings` when Python shows them, e.g. with
+      `-W default::DeprecationWarning`) or any other warning that speaks of a deprecation and
+      names the integration.
+    """
+    # Named as the integration, not as a path that merely contains the word (the cache of
+    # scripts/setup is ~/.cache/thingscloud-ha/; a checkout may be in a folder of that name).
+    named = re.compile(
+        rf"custom_components[/.]{re.escape(domain)}\b|'{re.escape(domain)}'"
+        rf"|\bfrom {re.escape(domain)}\b"
+    )
+    reports: list[str] = []
+    for level, record in log_records(text):
+        reported = f"custom integration '{domain}'" in record
+        deprecation = (
+            level in ("WARNING", "ERROR", "CRITICAL")
+            and re.search("deprecat", record, re.IGNORECASE) is not None
+            and named.search(record) is not None
+        )
+        if reported or deprecation:
+            reports.append(record)
+    return reports
 
 
 @dataclass
@@ -189,10 +296,19 @@ async def start_simulator(
 
 
 async def start_home_assistant(
-    config_dir: Path, *, skip_pip: bool = True, env: Mapping[str, str] | None = None
+    config_dir: Path,
+    *,
+    python: str | Path = sys.executable,
+    python_options: Sequence[str] = (),
+    skip_pip: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> Managed:
-    """`python -m homeassistant -c config_dir` (log in config_dir/hass.out)."""
-    args = [sys.executable, "-m", "homeassistant", "-c", str(config_dir), "--log-no-color"]
+    """`python [python_options] -m homeassistant -c config_dir` (output in config_dir/hass.out).
+
+    `python` is the interpreter of the Home Assistant to run (default: this one).
+    """
+    args = [str(python), *python_options, "-m", "homeassistant", "-c", str(config_dir)]
+    args.append("--log-no-color")
     if skip_pip:
         args.append("--skip-pip")
     return await spawn("Home Assistant", args, config_dir / "hass.out", env=env)

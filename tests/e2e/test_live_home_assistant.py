@@ -3,7 +3,13 @@
 Starts `python -m simulator --scenario demo` and `python -m homeassistant --skip-pip` on free
 loopback ports with a temporary configuration (API, config and onboarding only: nothing to
 install), onboards an owner through the REST API, adds the demo project through the config flow,
-checks the entities against the simulator's own state, and flips a switch.
+checks the entities against the simulator's own state, flips a switch, and reads Home Assistant's
+log for errors and deprecation reports of the integration.
+
+It runs on two Home Assistants (ids `ha-<version>`): the one the test plugin pins (this venv's
+own interpreter) and the newest release (`.venv-newest-ha`, from requirements_newest_ha.txt;
+scripts/setup makes it). Without the latter the test fails; a developer who has not run
+scripts/setup may set THINGSCLOUD_E2E_ALLOW_MISSING_HA=1 to skip it instead (never under CI).
 """
 
 from __future__ import annotations
@@ -11,11 +17,12 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 import math
+import os
 from pathlib import Path
 import re
 import sys
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 import aiohttp
 from homeassistant.util import unit_conversion
@@ -30,10 +37,15 @@ from simulator.scenarios import (
 )
 
 from .harness import (
+    NEWEST_HA_REQUIREMENTS,
+    NEWEST_HA_VENV,
     HomeAssistantApi,
     Managed,
+    deprecation_reports,
     free_port,
+    home_assistant_version,
     missing_integration_requirements,
+    pinned_newest_ha_version,
     spawn,
     start_home_assistant,
     start_simulator,
@@ -44,6 +56,67 @@ from .harness import (
 
 STARTUP_TIMEOUT = 120.0  # measured: about 5 s to answer, 10 s to RUNNING on this machine
 SETTLE_TIMEOUT = 60.0
+ALLOW_MISSING_ENV = "THINGSCLOUD_E2E_ALLOW_MISSING_HA"
+# Python hides DeprecationWarnings outside __main__; shown, Home Assistant logs them (py.warnings).
+HA_PYTHON_OPTIONS = ("-W", "default::DeprecationWarning")
+
+
+@dataclass(frozen=True)
+class HomeAssistantUnderTest:
+    """One Home Assistant to run: its interpreter and the version installed there."""
+
+    role: str  # "pinned" (the test plugin's) or "newest" (requirements_newest_ha.txt)
+    python: Path
+    version: str | None  # None: no such interpreter, or no Home Assistant in it
+
+    @property
+    def id(self) -> str:
+        return f"ha-{self.version}" if self.version else f"ha-{self.role}-missing"
+
+
+def _home_assistants() -> list[HomeAssistantUnderTest]:
+    pinned = Path(sys.executable)
+    newest = NEWEST_HA_VENV / "bin" / "python"
+    return [
+        HomeAssistantUnderTest("pinned", pinned, home_assistant_version(pinned)),
+        HomeAssistantUnderTest("newest", newest, home_assistant_version(newest)),
+    ]
+
+
+HOME_ASSISTANTS = _home_assistants()
+
+
+def _unusable(why: str) -> NoReturn:
+    """Fail, or skip for a developer who asked to (THINGSCLOUD_E2E_ALLOW_MISSING_HA=1, not CI)."""
+    in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    if os.environ.get(ALLOW_MISSING_ENV) == "1" and not in_ci:
+        pytest.skip(f"{why} ({ALLOW_MISSING_ENV}=1)")
+    pytest.fail(f"{why}. Run scripts/setup (or set {ALLOW_MISSING_ENV}=1 to skip it locally).")
+
+
+@pytest.fixture(params=HOME_ASSISTANTS, ids=lambda ha: ha.id)
+def home_assistant(request: pytest.FixtureRequest) -> HomeAssistantUnderTest:
+    """The Home Assistant the test runs: the pinned one, then the newest one."""
+    ha: HomeAssistantUnderTest = request.param
+    if ha.role == "newest":
+        wanted = pinned_newest_ha_version()
+        if ha.version is None:
+            _unusable(
+                f"no Home Assistant at {ha.python}: the end-to-end test also runs on the newest"
+                f" Home Assistant ({wanted}, {NEWEST_HA_REQUIREMENTS.name}), which"
+                f" scripts/setup installs into {NEWEST_HA_VENV.name}/"
+            )
+        elif ha.version != wanted:
+            _unusable(
+                f"{NEWEST_HA_VENV.name}/ has Home Assistant {ha.version}, but"
+                f" {NEWEST_HA_REQUIREMENTS.name} pins {wanted}"
+            )
+    if missing := missing_integration_requirements(ha.python):
+        _unusable(
+            f"the integration's manifest requirements are not installed for {ha.python} (Home"
+            f" Assistant runs with --skip-pip here): {', '.join(missing)}"
+        )
+    return ha
 
 
 @dataclass
@@ -72,13 +145,8 @@ class Live:
 
 
 @pytest.fixture
-async def live(tmp_path: Path) -> AsyncGenerator[Live]:
+async def live(tmp_path: Path, home_assistant: HomeAssistantUnderTest) -> AsyncGenerator[Live]:
     """The simulator and Home Assistant, onboarded; both stopped afterwards, whatever happens."""
-    if missing := missing_integration_requirements():
-        pytest.skip(
-            "the integration's requirements are not installed in this environment and Home"
-            f" Assistant runs with --skip-pip here: {', '.join(missing)}"
-        )
     sim_port, ha_port = free_port(), free_port()
     config_dir = tmp_path / "config"
     write_ha_config(config_dir, ha_port)
@@ -88,7 +156,9 @@ async def live(tmp_path: Path) -> AsyncGenerator[Live]:
     api = HomeAssistantApi(session, f"http://127.0.0.1:{ha_port}")
     try:
         simulator = await start_simulator(tmp_path / "simulator.log", sim_port)
-        hass = await start_home_assistant(config_dir)
+        hass = await start_home_assistant(
+            config_dir, python=home_assistant.python, python_options=HA_PYTHON_OPTIONS
+        )
         sim_url = f"http://127.0.0.1:{sim_port}"
         await wait_http(session, f"{sim_url}/_sim/counts", simulator, 30)
         # /auth/providers answers without a token and without a "login attempt failed"
@@ -164,9 +234,11 @@ def _mismatch(domain: str, state: dict[str, Any], value: Any) -> str | None:
     return None  # objects and lists: a short state, the value in attributes
 
 
-async def test_live_home_assistant(live: Live) -> None:
+async def test_live_home_assistant(live: Live, home_assistant: HomeAssistantUnderTest) -> None:
     """Config flow, entities with the simulator's values, a switch write, a clean log."""
     api = live.api
+    config = await api.get("/api/config")
+    assert config["version"] == home_assistant.version, "not the Home Assistant asked for"
 
     # The config flow, as the UI drives it: a menu, then the API application form.
     flow = await api.flow(
@@ -332,6 +404,9 @@ async def test_live_home_assistant(live: Live) -> None:
         if re.search(r"\b(ERROR|CRITICAL)\b", line) and "thingscloud" in line
     ]
     assert not bad, "\n".join(bad)
+    # Nor did Home Assistant report a deprecated (or otherwise wrong) use by the integration.
+    reports = deprecation_reports(log)
+    assert not reports, "Home Assistant reported the integration's use:\n" + "\n".join(reports)
     assert "custom_components/thingscloud" not in log, "a traceback through the integration"
 
 
@@ -348,3 +423,36 @@ async def test_harness_reports_a_dead_process(tmp_path: Path) -> None:
             await wait_http(session, f"http://127.0.0.1:{free_port()}/", dead, 30)
     assert time.monotonic() - started < 10
     assert await dead.stop() == 3
+
+
+def test_deprecation_reports_in_a_home_assistant_log() -> None:
+    """The log check finds Home Assistant's reports about the integration, and only those."""
+    log = """\
+2026-11-30 06:34:44.199+00:00 WARNING (SyncWorker_0) [homeassistant.loader] We found a custom \
+integration thingscloud which has not been tested by Home Assistant.
+2026-11-30 06:34:45.001+00:00 WARNING (MainThread) [homeassistant.helpers.frame] Detected that \
+custom integration 'thingscloud' calls `device_registry.async_update_device` with one of \
+`remove_config_entry_id` at custom_components/thingscloud/coordinator.py, line 455: x. This will \
+stop working in Home Assistant 2027.8.0, please create a bug report at https://example.invalid
+2026-11-30 06:34:45.002 WARNING (MainThread) [homeassistant.helpers.frame] Detected that custom \
+integration 'other' calls something deprecated at custom_components/other/x.py, line 1: x.
+2026-11-30 06:34:45.003 WARNING (MainThread) [homeassistant.const] The deprecated constant \
+OLD_THING was used from thingscloud. It will be removed in HA Core 2027.1. Use NEW_THING instead
+2026-11-30 06:34:45.004 WARNING (MainThread) [py.warnings] /config/custom_components/thingscloud/\
+api/client.py:12: DeprecationWarning: old_call is deprecated
+  old_call()
+2026-11-30 06:34:45.005 WARNING (MainThread) [py.warnings] /venv/site-packages/lib/x.py:3: \
+DeprecationWarning: something else is deprecated
+  other_call()
+2026-11-30 06:34:45.006 DEBUG (MainThread) [custom_components.thingscloud] The device reports a \
+deprecated firmware field
+2026-11-30 06:34:45.007 WARNING (MainThread) [py.warnings] /root/.cache/thingscloud-ha/python3.14/\
+usr/lib/python3.14/asyncio/events.py:3: DeprecationWarning: not the integration's
+  other_call()
+"""
+    reports = [report.split("] ", 1)[1] for report in deprecation_reports(log)]
+    assert len(reports) == 3, reports
+    assert reports[0].startswith("Detected that custom integration 'thingscloud' calls")
+    assert reports[1].startswith("The deprecated constant OLD_THING was used from thingscloud.")
+    assert reports[2].startswith("/config/custom_components/thingscloud/api/client.py:12: Deprec")
+    assert reports[2].endswith("DeprecationWarning: old_call is deprecated\n  old_call()")
