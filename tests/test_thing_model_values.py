@@ -7,7 +7,7 @@ from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.const import MAX_LENGTH_STATE_STATE, Platform
 import pytest
 
-from custom_components.thingscloud import thing_model
+from custom_components.thingscloud.api import values
 from custom_components.thingscloud.api.models import JsonValue
 from custom_components.thingscloud.thing_model import (
     DEFAULT_MAX_VALUE,
@@ -180,7 +180,7 @@ def test_read_only_number_keeps_model_limits(
 )
 def test_enum_options(items: JsonValue, expected: tuple[tuple[JsonValue, str], ...]) -> None:
     """Both item shapes are read; values and labels come out unique."""
-    options = thing_model._enum_options(items)
+    options = values.enum_options(items)
     assert tuple((option.value, option.label) for option in options) == expected
     assert all(
         type(option.value) is type(value)

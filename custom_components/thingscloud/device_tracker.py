@@ -6,8 +6,8 @@ from homeassistant.components.device_tracker.const import SourceType
 from homeassistant.components.device_tracker.entity import TrackerEntity
 from homeassistant.const import Platform
 
+from .api.values import Position
 from .entity import ThingsCloudAttributeEntity, attribute_platform
-from .thing_model import Position
 
 PARALLEL_UPDATES = 0
 

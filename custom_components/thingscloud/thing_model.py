@@ -12,11 +12,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
-import json
 import math
 import re
 import reprlib
-from typing import Final, cast
+from typing import Final
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.number.const import (
@@ -34,15 +33,25 @@ from homeassistant.helpers.json import json_bytes
 
 from .api import vocabulary as vocab
 from .api.models import AttributeModel, JsonValue, parse_bool, parse_number
+from .api.values import (
+    EnumOption,
+    Position,
+    decoded,
+    enum_options,
+    json_to_write,
+    match_key,
+    position_of,
+    state_number,
+    summary,
+    text_of,
+    truncate,
+)
 
 DEFAULT_MIN_VALUE: Final = -1_000_000.0
 DEFAULT_MAX_VALUE: Final = 1_000_000.0
 DEFAULT_STEP: Final = 1.0
 _FRACTIONAL_STEP: Final = 0.01
 _MAX_PRECISION: Final = 6
-_MAX_INLINE_JSON_LENGTH: Final = 64  # a complex value this short is its own state
-_MAX_INT_STATE: Final = 10**254  # the text of a bigger int does not fit in a state
-_INT_LITERAL: Final = re.compile(r"\s*[+-]?\d+\s*")
 
 
 class Access(StrEnum):
@@ -155,114 +164,6 @@ def _hinted(table: tuple[tuple[str, tuple[str, ...]], ...], *texts: str | None) 
     )
 
 
-def _int(value: object) -> object:  # an integer literal as an int (None past 4300 digits)
-    if not isinstance(value, str) or not _INT_LITERAL.fullmatch(value):
-        return value
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
-def _number_value(value: object) -> int | float | None:  # a state HA can show
-    if (number := parse_number(value)) is None:
-        return None
-    value = _int(value)
-    return value if isinstance(value, int) and abs(value) < _MAX_INT_STATE else number
-
-
-def _dumps(value: object) -> str | None:  # compact JSON, None for what JSON cannot hold
-    try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    except TypeError, ValueError, RecursionError:
-        return None
-
-
-def _truncate(text: str, limit: int = MAX_LENGTH_STATE_STATE) -> str:  # "…" marks a cut
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _text_of(value: object) -> str | None:  # None for None and what has no text
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value) if isinstance(value, float) else _dumps(value)
-
-
-def _match_key(value: object) -> tuple[str, object] | None:  # 1, 1.0 and "1" are equal
-    if isinstance(value, bool):
-        return ("b", value)
-    if (number := parse_number(value)) is not None:
-        return ("n", number)
-    return ("s", value.strip()) if isinstance(value, str) else None
-
-
-def _decoded(value: object) -> object:  # a JSON object or array in a string, decoded
-    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except ValueError, RecursionError:
-            pass
-    return value
-
-
-def _written(value: object) -> JsonValue:
-    """Return ``value`` as JSON to write (what JSON has no type for becomes its text)."""
-    try:
-        written: JsonValue = json.loads(json.dumps(value, default=str, allow_nan=False))
-    except (TypeError, RecursionError) as err:  # ValueError (NaN, cycles) passes as is
-        raise ValueError(f"{reprlib.repr(value)} cannot be written as JSON") from err
-    return written
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    """A GPS position in degrees, with its accuracy radius in metres when known."""
-
-    latitude: float
-    longitude: float
-    accuracy: float | None = None
-
-
-def _position(value: object) -> Position | None:  # of an object with lat/lon keys (any case)
-    if not isinstance(value, dict):
-        return None
-    fields = {key.casefold(): item for key, item in value.items() if isinstance(key, str)}
-
-    def first(keys: tuple[str, ...], low: float, high: float) -> float | None:
-        numbers = (parse_number(fields.get(key)) for key in keys)
-        return next((n for n in numbers if n is not None and low <= n <= high), None)
-
-    latitude = first(vocab.LATITUDE_KEYS, -90, 90)
-    longitude = first(vocab.LONGITUDE_KEYS, -180, 180)
-    if latitude is None or longitude is None:
-        return None
-    return Position(latitude, longitude, first(vocab.ACCURACY_KEYS, 0, math.inf))
-
-
-def _summary(value: object) -> str | None:  # a short state for a complex value
-    value = _decoded(value)
-    if (position := _position(value)) is not None:
-        return f"{position.latitude}, {position.longitude}"
-    if isinstance(value, (dict, list)):
-        compact = _dumps(value)
-        if compact is not None and len(compact) <= _MAX_INLINE_JSON_LENGTH:
-            return compact
-        noun = "key" if isinstance(value, dict) else "item"
-        return f"{len(value)} {noun}{'' if len(value) == 1 else 's'}"
-    text = _text_of(value)
-    return None if text is None else _truncate(text)
-
-
-@dataclass(frozen=True, slots=True)
-class EnumOption:
-    """One option of an enum attribute: the API value and its (unique) label."""
-
-    value: JsonValue
-    label: str
-
-
 @dataclass(frozen=True, slots=True)
 class AttributeSpec:
     """How one ThingsCloud attribute appears in Home Assistant.
@@ -313,16 +214,16 @@ class AttributeSpec:
         """
         match self.value_type:
             case ValueType.NUMBER:
-                return _number_value(raw)
+                return state_number(raw)
             case ValueType.BOOLEAN:
                 return parse_bool(raw, self.on_text, self.off_text)
             case ValueType.ENUM:
                 option = self.option_for(raw)
                 return option.label if option is not None else None
             case ValueType.TEXT:
-                text = _text_of(raw)
-                return None if text is None else _truncate(text, self.max_length)
-        return _summary(raw)
+                text = text_of(raw)
+                return None if text is None else truncate(text, self.max_length)
+        return summary(raw)
 
     def extra_attributes(self, raw: JsonValue) -> dict[str, JsonValue] | None:
         """Return the state attributes of a complex value or location: the full ``value``.
@@ -335,7 +236,7 @@ class AttributeSpec:
         try:
             json_bytes(raw)
         except TypeError, ValueError, RecursionError:
-            raw = _summary(raw)
+            raw = summary(raw)
         attributes: dict[str, JsonValue] = {"value": raw}
         if self.value_type is ValueType.COMPLEX and (position := self.position(raw)):
             attributes["latitude"], attributes["longitude"] = position.latitude, position.longitude
@@ -343,12 +244,12 @@ class AttributeSpec:
 
     def position(self, raw: JsonValue) -> Position | None:
         """Return the position in an API value (an object or its JSON text), if usable."""
-        return _position(_decoded(raw))
+        return position_of(decoded(raw))
 
     def option_for(self, raw: object) -> EnumOption | None:
         """Return the enum option of an API value (``1``, ``1.0`` and ``"1"`` are one)."""
-        key = _match_key(raw)
-        return next((opt for opt in self.options if _match_key(opt.value) == key), None)
+        key = match_key(raw)
+        return next((opt for opt in self.options if match_key(opt.value) == key), None)
 
     def to_api_value(self, ha_value: object) -> JsonValue:
         """Return the API value to write for an entity value; ``ValueError`` if it does not fit."""
@@ -368,9 +269,9 @@ class AttributeSpec:
             case ValueType.TEXT if ha_value is None or isinstance(ha_value, str):
                 return ha_value
             case ValueType.TEXT:
-                return _text_of(_written(ha_value))
+                return text_of(json_to_write(ha_value))
             case ValueType.COMPLEX | ValueType.LOCATION:
-                return _written(_decoded(ha_value) if isinstance(ha_value, str) else ha_value)
+                return json_to_write(decoded(ha_value) if isinstance(ha_value, str) else ha_value)
         kind = "an option of" if self.value_type is ValueType.ENUM else f"a {self.value_type} for"
         raise ValueError(f"{reprlib.repr(ha_value)} is not {kind} {self.identifier}")
 
@@ -430,54 +331,6 @@ def _whole(value: object, low: float, high: float) -> int | None:
 
 def _text_option(value: object) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
-
-
-def _enum_pairs(items: object) -> list[tuple[object, object]]:
-    """Return (value, label) pairs of either shape of ``items`` (or of its JSON text).
-
-    Mapping keys that are integer literals become integers (JSON keys are strings).
-    """
-    items = _decoded(items)
-    if isinstance(items, dict):
-        return [(_int(key), label) for key, label in items.items()]
-    pairs: list[tuple[object, object]] = []
-    for item in items if isinstance(items, list) else ():
-        if isinstance(item, dict):
-            if vocab.ENUM_VALUE_KEY in item:
-                label = next((item[k] for k in vocab.ENUM_LABEL_KEYS if k in item), None)
-                pairs.append((item[vocab.ENUM_VALUE_KEY], label))
-        elif isinstance(item, list):
-            if len(item) == 2:
-                pairs.append((item[0], item[1]))
-        else:
-            pairs.append((item, item))
-    return pairs
-
-
-def _enum_options(items: object) -> tuple[EnumOption, ...]:
-    """Return the options of ``data_options.items`` with unique values and labels.
-
-    Values must be booleans, strings or finite numbers; a value seen before is skipped.
-    A label is the item's scalar label, else the value's text; a repeated one gets
-    `` (<value>)`` appended; an option whose label stays empty or repeated is skipped.
-    """
-    options: list[EnumOption] = []
-    values: set[tuple[str, object]] = set()
-    labels: set[str] = set()
-    for value, label in _enum_pairs(items):
-        if (key := _match_key(value)) is None or key in values:
-            continue
-        text = _text_of(value) or ""
-        shown = "" if isinstance(label, (dict, list)) else (_text_of(label) or "").strip()
-        shown = _truncate(shown or text.strip())
-        if shown in labels:
-            shown = _truncate(f"{shown} ({text})")
-        if not shown or shown in labels:
-            continue
-        values.add(key)
-        labels.add(shown)
-        options.append(EnumOption(value=cast("JsonValue", value), label=shown))
-    return tuple(options)
 
 
 def _number(spec: AttributeSpec, value: object, options: Mapping[str, object]) -> AttributeSpec:
@@ -564,7 +417,7 @@ def describe_attribute(
     options = model.data_options if model and isinstance(model.data_options, Mapping) else {}
     access = _ACCESS.get(_ATTR_TYPES.get(_fold(attr_type or ""), ""), Access.READ_ONLY)
     canonical = _data_type(data_type)
-    items = _enum_options(options.get("items")) if canonical == "enum" else ()
+    items = enum_options(options.get("items")) if canonical == "enum" else ()
     writable = canonical is not None and access is not Access.READ_ONLY
     if canonical is None:
         value_type = _value_type_of(value)
