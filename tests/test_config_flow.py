@@ -2225,3 +2225,23 @@ async def test_every_form_is_translated(
             *texts["data_description"].values(),
         ]:
             text.format_map(given)  # every placeholder is given
+
+
+async def test_reconfigure_a_command_of_a_device_the_project_lacks(
+    hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A command for a device the project no longer has (no entity yet) moves to a device
+    it has: its stored device stays choosable, and the moved command gets its entity."""
+    entry = mock_config_entry
+    lost = {**BUTTON_DATA, CONF_DEVICE_ID: "dev-lost"}
+    subentry_id = await set_up_with_command(hass, entry, SUBENTRY_COMMAND_BUTTON, lost)
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await submit_command(
+        hass, result, {CONF_DEVICE_ID: "dev-lobby-led", CONF_NAME: "Reboot", CONF_METHOD: "reboot"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+
+    assert er.async_get(hass).async_get_entity_id(
+        "button", DOMAIN, f"dev-lobby-led_command_{BUTTON_DATA[CONF_COMMAND_ID]}"
+    )

@@ -777,3 +777,64 @@ async def test_sustained_rate_limiting_raises_a_repair_issue(
     await next_cycle(hass, freezer, seconds=3600)
     assert coordinator.last_update_success
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_credentials_refused_while_confirming_a_missing_device_start_reauth(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Looking a missing device up with credentials ThingsCloud refuses: the cycle's reauth."""
+    sim.state.delete_device("dev-spare-plug")
+    sim.state.faults.set("token_expired", "device", count=1)
+    sim.state.secret_key = "rotated-secret"
+
+    await next_cycle(hass, freezer)
+
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_a_device_gone_from_the_project_and_the_registry_is_no_error(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A device the user already removed from the registry, then gone from ThingsCloud."""
+    device = ha_device(hass, "dev-spare-plug")
+    assert device is not None
+    dr.async_get(hass).async_remove_device(device.id)
+    sim.state.delete_device("dev-spare-plug")
+
+    await next_cycle(hass, freezer)
+
+    coordinator = coordinator_of(init_integration)
+    assert coordinator.last_update_success
+    assert "dev-spare-plug" not in coordinator.data.devices
+
+
+async def test_a_push_during_a_poll_is_kept(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A report pushed while a poll reads older values of that device wins over the poll."""
+    coordinator = coordinator_of(init_integration)
+    real = coordinator.client.get_device_attributes_raw
+    newer = sim.state.now_ms() + 60_000
+
+    async def push_meanwhile(device_id: str) -> JsonObject:
+        values = await real(device_id)
+        if device_id == "dev-plug-tv":
+            coordinator.async_apply_report("dev-plug-tv", {"power": 77.5}, newer)
+        return values
+
+    sim.state.set_attributes("dev-plug-tv", {"power": 11.5})
+    with patch.object(coordinator.client, "get_device_attributes_raw", side_effect=push_meanwhile):
+        await next_cycle(hass, freezer)
+
+    assert coordinator.data.devices["dev-plug-tv"].values["power"] == 77.5
+    assert value_of(hass, "sensor", "dev-plug-tv_attr_power") == "77.5"

@@ -1,5 +1,7 @@
 """Setting up, unloading and removing devices of a ThingsCloud config entry."""
 
+from unittest.mock import patch
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import Platform
@@ -15,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.thingscloud import PLATFORMS
+from custom_components.thingscloud.api import ThingsCloudAuthError, ThingsCloudClient
 from custom_components.thingscloud.const import (
     CONF_ENDPOINT,
     CONF_SCAN_INTERVAL,
@@ -309,7 +312,7 @@ async def test_migration_moves_commands_to_subentries(
             config_entry=entry,
             suggested_object_id=f"legacy_{command['name'].lower().replace(' ', '_')}",
         ).entity_id
-        for command in LEGACY_COMMANDS
+        for command in LEGACY_COMMANDS[:2]
         if isinstance(command, dict)
     }
 
@@ -341,6 +344,14 @@ async def test_migration_moves_commands_to_subentries(
         assert registered.config_subentry_id == subentries[command_id].subentry_id
         assert hass.states.get(entity_id) is not None, entity_id
     assert hass.states.get(entity_ids["11111111111111111111111111111111"]).state == "on"
+    # The button had no registry entry yet: it gets one, in its subentry.
+    button = registry.async_get_entity_id(
+        "button", DOMAIN, "dev-thermostat_command_44444444444444444444444444444444"
+    )
+    assert button is not None
+    assert registry.async_get(button).config_subentry_id == (
+        subentries["44444444444444444444444444444444"].subentry_id
+    )
     plug = ha_device(hass, entry, "dev-plug-tv")
     assert plug.config_subentry_id is None
 
@@ -381,3 +392,39 @@ async def test_a_device_that_cannot_be_confirmed_gone_is_checked_again(
     await next_cycle(hass, freezer)
 
     assert registry.async_get(gone.id) is None
+
+
+async def test_unreadable_groups_only_cost_the_area_suggestions(
+    hass: HomeAssistant,
+    sim: RunningSimulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The group tree failing at setup: devices without areas, nothing else lost."""
+    sim.state.faults.set("http_error", "device_groups_tree", status=500, count=1)
+    mock_config_entry.add_to_hass(hass)
+
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert ha_device(hass, mock_config_entry, "dev-living-th").area_id is None
+    assert sim.state.count("device") == 0
+
+
+async def test_groups_refused_with_rotated_credentials_start_reauth(
+    hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Credentials refused while the setup reads the groups: setup error and reauth."""
+    mock_config_entry.add_to_hass(hass)
+    with patch.object(
+        ThingsCloudClient,
+        "get_device_groups_tree",
+        autospec=True,
+        side_effect=ThingsCloudAuthError("ThingsCloud rejected the credentials"),
+    ):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]

@@ -259,3 +259,38 @@ def test_rows_of_a_reset_and_of_bad_values() -> None:
         (base, 12, 103.0),
         (base + HOUR, 4, 107.0),
     ]
+
+
+async def test_an_import_within_the_same_hour_asks_nothing(
+    hass: HomeAssistant,
+    frozen: FrozenDateTimeFactory,
+    sim: RunningSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Once the complete hours are in, importing again before the next hour sends nothing;
+    an import already running is not started twice."""
+    statistics = await set_up(hass, mock_config_entry)
+    await async_wait_recording_done(hass)
+    sim.state.clear_log()
+
+    await statistics.async_import()
+    statistics._running = True
+    statistics._schedule()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    statistics._running = False
+
+    assert sim.state.count("attribute_series") == 0
+
+
+async def test_a_meter_without_history_imports_nothing(
+    hass: HomeAssistant,
+    frozen: FrozenDateTimeFactory,
+    sim: RunningSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """No reports in the 30 days: no statistic yet, no error; the next hour tries again."""
+    sim.state.series[("dev-plug-tv", "energy")] = []
+    statistics = await set_up(hass, mock_config_entry)
+
+    assert statistics.diagnostics()[ENERGY] == {"last_hour": None, "rows": 0, "error": None}
+    assert await imported(hass, datetime(2025, 12, 1, tzinfo=UTC)) == {}

@@ -55,14 +55,17 @@ def registered_device_ids(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
 
 
 def _group_names(groups: Sequence[DeviceGroup]) -> dict[str, tuple[int, str]]:
-    """Return group id -> (depth, name) for a group tree."""
+    """Return group id -> (depth, name) for a group tree; a repeated id counts where deepest.
+
+    (The client parses at most MAX_GROUP_DEPTH levels: the tree is finite.)
+    """
     names: dict[str, tuple[int, str]] = {}
     level = [(0, group) for group in groups]
     while level:
         depth, group = level.pop()
-        if group.id not in names:
+        if depth >= names.get(group.id, (-1, ""))[0]:
             names[group.id] = (depth, group.name or group.id)
-            level.extend((depth + 1, child) for child in group.children)
+        level.extend((depth + 1, child) for child in group.children)
     return names
 
 
@@ -75,8 +78,6 @@ async def async_suggested_areas(
     A device whose groups cannot be read gets no suggestion.
     """
     names = _group_names(groups)
-    if not names:
-        return {}
     semaphore = asyncio.Semaphore(MAX_PARALLEL_GROUP_READS)
 
     async def groups_of(device: Device) -> tuple[str, ...]:
