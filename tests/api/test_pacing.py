@@ -1,7 +1,7 @@
 """The pacer: concurrency and spacing that adapt to 429 answers, and background requests."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
 
 import aiohttp
@@ -16,10 +16,23 @@ from custom_components.thingscloud.api import (
     ThingsCloudConnectionError,
     ThingsCloudRateLimitError,
 )
+from custom_components.thingscloud.api.const import (
+    PACING_DEFAULT_SPACING as SPACING,
+    PACING_MAX_CONCURRENCY,
+    PACING_MAX_PAUSE,
+    PACING_MAX_SPACING,
+    PACING_MIN_SPACING,
+    PACING_RECOVERY_SUCCESSES,
+)
 from custom_components.thingscloud.api.pacing import Pacer
 from simulator.state import SimulatorState
 
 from .common import START, FakeClock, serve
+
+
+def near(expected: object) -> object:
+    """Seconds as the fake clock adds them up (a rounding error away)."""
+    return pytest.approx(expected, abs=1e-6)
 
 
 class Requests:
@@ -55,9 +68,20 @@ class Requests:
     def names(self) -> list[str]:
         return [name for name, _ in self.started]
 
+    @property
+    def elapsed(self) -> list[float]:
+        """When each request started, in seconds after START."""
+        return [when - START for _, when in self.started]
+
     async def settle(self) -> None:
         for _ in range(20):
             await asyncio.sleep(0)
+
+    async def close(self) -> None:
+        """Cancel what a failed test left waiting, so that it does not outlive the test."""
+        for task in self.tasks.values():
+            task.cancel()
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
 
 
 @pytest.fixture
@@ -66,8 +90,21 @@ def pacer(clock: FakeClock) -> Pacer:
 
 
 @pytest.fixture
-def requests(pacer: Pacer, clock: FakeClock) -> Requests:
-    return Requests(pacer, clock)
+async def make_requests(clock: FakeClock) -> AsyncIterator[Callable[[Pacer], Requests]]:
+    made: list[Requests] = []
+
+    def make(pacer: Pacer) -> Requests:
+        made.append(Requests(pacer, clock))
+        return made[-1]
+
+    yield make
+    for requests in made:
+        await requests.close()
+
+
+@pytest.fixture
+def requests(pacer: Pacer, make_requests: Callable[[Pacer], Requests]) -> Requests:
+    return make_requests(pacer)
 
 
 async def _ok() -> str:
@@ -90,7 +127,11 @@ async def _rate_limited(pacer: Pacer, retry_after: float | None = None) -> None:
 
 def test_initial_state(pacer: Pacer) -> None:
     assert pacer.state == PacingState(
-        concurrency=8, spacing=0.0, in_flight=0, rate_limited=0, since_rate_limited=None
+        concurrency=PACING_MAX_CONCURRENCY,
+        spacing=0.0,
+        in_flight=0,
+        rate_limited=0,
+        since_rate_limited=None,
     )
 
 
@@ -124,30 +165,41 @@ async def test_a_429_halves_the_concurrency_and_spaces_starts(
     await _rate_limited(pacer)
 
     assert pacer.state == PacingState(
-        concurrency=4, spacing=1.0, in_flight=0, rate_limited=1, since_rate_limited=0.0
+        concurrency=4, spacing=SPACING, in_flight=0, rate_limited=1, since_rate_limited=0.0
     )
     for number in range(6):
         requests.send(f"r{number}")
     await requests.settle()
 
-    # Spaced 1 s apart from the 429 on, at most 4 at once.
-    assert requests.started == [(f"r{n}", START + n + 1) for n in range(4)]
+    # Spaced apart from the 429 on, at most 4 at once.
+    assert requests.names == ["r0", "r1", "r2", "r3"]
+    assert requests.elapsed == near([SPACING, 2 * SPACING, 3 * SPACING, 4 * SPACING])
     assert pacer.state.in_flight == 4
     clock.advance(10)
-    assert pacer.state.since_rate_limited == 14.0
+    assert pacer.state.since_rate_limited == near(4 * SPACING + 10)
     for name in ("r0", "r1", "r2", "r3"):
         requests.finish(name)
     await requests.settle()
-    assert requests.started[4:] == [("r4", START + 14), ("r5", START + 15)]
+    # The next one may start at once, the one after it a spacing later.
+    assert requests.names[4:] == ["r4", "r5"]
+    assert requests.elapsed[4:] == near([4 * SPACING + 10, 5 * SPACING + 10])
     for name in ("r4", "r5"):
         requests.finish(name)
     await asyncio.gather(*requests.tasks.values())
 
 
 @pytest.mark.parametrize(
-    ("retry_after", "pause"), [(None, 1.0), (0, 1.0), (0.25, 0.25), (5, 5.0), (1e9, 60.0)]
+    ("retry_after", "pause"),
+    [
+        (None, SPACING),
+        (0, SPACING),
+        (SPACING / 2, SPACING / 2),  # shorter than the spacing
+        (5, 5.0),
+        (PACING_MAX_SPACING * 2, PACING_MAX_SPACING * 2),  # longer than the longest spacing
+        (1e9, PACING_MAX_PAUSE),
+    ],
 )
-async def test_retry_after_pauses_up_to_a_minute(
+async def test_retry_after_pauses_up_to_the_longest_pause(
     pacer: Pacer, requests: Requests, retry_after: float | None, pause: float
 ) -> None:
     await _rate_limited(pacer, retry_after)
@@ -155,8 +207,9 @@ async def test_retry_after_pauses_up_to_a_minute(
     requests.send("second")
     await requests.settle()
 
-    assert pacer.state.spacing == 1.0
-    assert requests.started == [("first", START + pause), ("second", START + pause + 1)]
+    assert pacer.state.spacing == SPACING
+    assert requests.names == ["first", "second"]
+    assert requests.elapsed == near([pause, pause + SPACING])
     requests.finish("first")
     requests.finish("second")
     await asyncio.gather(*requests.tasks.values())
@@ -171,32 +224,45 @@ async def test_429s_of_requests_sent_together_count_once(pacer: Pacer, requests:
     results = await asyncio.gather(*requests.tasks.values(), return_exceptions=True)
 
     assert all(isinstance(result, ThingsCloudRateLimitError) for result in results)
-    assert (pacer.state.concurrency, pacer.state.spacing, pacer.state.rate_limited) == (4, 1.0, 8)
+    assert (pacer.state.concurrency, pacer.state.spacing, pacer.state.rate_limited) == (
+        4,
+        SPACING,
+        8,
+    )
 
     await _rate_limited(pacer)  # sent after the slow-down: slows down again
-    assert (pacer.state.concurrency, pacer.state.spacing) == (2, 2.0)
-    for _ in range(5):
+    assert (pacer.state.concurrency, pacer.state.spacing) == (2, 2 * SPACING)
+    spacings = []
+    for _ in range(8):
         await _rate_limited(pacer)
-    assert (pacer.state.concurrency, pacer.state.spacing) == (1, 60.0)
+        spacings.append(pacer.state.spacing)
+    # Doubled by each 429, up to the longest spacing; one request at a time.
+    assert spacings == [min(SPACING * 2**n, PACING_MAX_SPACING) for n in range(2, 10)]
+    assert spacings[-1] == PACING_MAX_SPACING
+    assert pacer.state.concurrency == 1
 
 
 async def test_recovery_steps(pacer: Pacer) -> None:
     await _rate_limited(pacer)
     await _rate_limited(pacer)
-    await _rate_limited(pacer)  # 1 at once, 4 s apart
+    await _rate_limited(pacer)
+    assert (pacer.state.concurrency, pacer.state.spacing) == (1, 4 * SPACING)
     seen = []
     for _ in range(9):
-        for _ in range(20):
+        for _ in range(PACING_RECOVERY_SUCCESSES):
             await _run(pacer)
         seen.append((pacer.state.concurrency, pacer.state.spacing))
 
+    # Each step one more at once and half the spacing; a spacing below the shortest is
+    # dropped (here at the fifth step).
+    assert SPACING / 8 < PACING_MIN_SPACING <= SPACING / 4
     assert seen == [
-        (2, 2.0),
-        (3, 1.0),
-        (4, 0.5),
-        (5, 0.25),
-        (6, 0.125),
-        (7, 0.0625),
+        (2, 2 * SPACING),
+        (3, SPACING),
+        (4, SPACING / 2),
+        (5, SPACING / 4),
+        (6, 0.0),
+        (7, 0.0),
         (8, 0.0),
         (8, 0.0),
         (8, 0.0),
@@ -205,16 +271,16 @@ async def test_recovery_steps(pacer: Pacer) -> None:
 
 async def test_what_counts_as_an_answer(pacer: Pacer) -> None:
     await _rate_limited(pacer)
-    for _ in range(30):
+    for _ in range(3 * PACING_RECOVERY_SUCCESSES):
         with pytest.raises(ThingsCloudConnectionError):
             await _run(pacer, ThingsCloudConnectionError("down"))
     assert pacer.state.concurrency == 4  # no answer: no recovery
 
-    for _ in range(19):
+    for _ in range(PACING_RECOVERY_SUCCESSES - 1):
         with pytest.raises(ThingsCloudApiError):
             await _run(pacer, ThingsCloudApiError("refused"))
     await _rate_limited(pacer)  # a 429 starts the count again
-    for _ in range(19):
+    for _ in range(PACING_RECOVERY_SUCCESSES - 1):
         await _run(pacer)
     assert pacer.state.concurrency == 2
     with pytest.raises(ThingsCloudApiError):
@@ -275,9 +341,12 @@ async def test_background_waits_while_normal_requests_wait(
 
 @pytest.mark.parametrize(("concurrency", "background"), [(1, 1), (2, 1), (3, 2), (8, 2)])
 async def test_background_leaves_a_slot_for_normal_requests(
-    clock: FakeClock, concurrency: int, background: int
+    clock: FakeClock,
+    make_requests: Callable[[Pacer], Requests],
+    concurrency: int,
+    background: int,
 ) -> None:
-    requests = Requests(Pacer(clock=clock, sleep=clock.sleep, max_concurrency=concurrency), clock)
+    requests = make_requests(Pacer(clock=clock, sleep=clock.sleep, max_concurrency=concurrency))
     for number in range(3):
         requests.send(f"bg{number}", background=True)
     await requests.settle()
@@ -297,7 +366,7 @@ async def test_background_leaves_a_slot_for_normal_requests(
 async def test_background_never_delays_a_normal_request(
     pacer: Pacer, requests: Requests, clock: FakeClock
 ) -> None:
-    await _rate_limited(pacer, 10)  # nothing for 10 s, then 1 s apart
+    await _rate_limited(pacer, 10)  # nothing for 10 s, then a spacing apart
     requests.send("bg", background=True)  # waits until it may start ...
     requests.send("n")  # ... and a normal request arriving meanwhile goes first
     await requests.settle()
@@ -305,10 +374,11 @@ async def test_background_never_delays_a_normal_request(
     assert requests.started[0] == ("n", START + 10)
     requests.finish("n")
     await requests.settle()
-    assert requests.started[1] == ("bg", START + 11)
+    assert requests.names == ["n", "bg"]
+    assert requests.elapsed[1] == near(10 + SPACING)
     requests.finish("bg")
     await asyncio.gather(*requests.tasks.values())
-    assert clock.sleep_calls == [10, 10, 1]
+    assert clock.sleep_calls == near([10, 10, SPACING])
 
 
 async def test_cancelled_requests_give_their_slot_back(pacer: Pacer, requests: Requests) -> None:
@@ -404,35 +474,43 @@ async def test_the_client_slows_down_for_the_simulators_rate_limit(
     client: ThingsCloudClient, sim_state: SimulatorState
 ) -> None:
     await client.authenticate()
-    sim_state.set_rate_limit(5)
+    per_second = round(1 / SPACING) + 1  # a little more than requests a spacing apart
+    sim_state.set_rate_limit(per_second)
 
     results = await asyncio.gather(
         *(client.get_device_attributes_raw("dev-1") for _ in range(8)), return_exceptions=True
     )
     limited = [result for result in results if isinstance(result, ThingsCloudRateLimitError)]
-    assert len(limited) == 3
+    assert len(limited) == 8 - per_second
     assert {error.retry_after for error in limited} == {1.0}
     assert client.pacing == PacingState(
-        concurrency=4, spacing=1.0, in_flight=0, rate_limited=3, since_rate_limited=0.0
+        concurrency=4,
+        spacing=SPACING,
+        in_flight=0,
+        rate_limited=len(limited),
+        since_rate_limited=0.0,
     )
 
-    # From now on requests start at least 1 s apart: the limit is never hit again.
-    results = await asyncio.gather(
-        *(client.get_device_attributes_raw("dev-1") for _ in range(30)), return_exceptions=True
-    )
-    assert all(result == {"temperature": 21.5, "relay": False} for result in results)
+    # From now on requests start a spacing apart: the limit is not hit again. (One after
+    # the other: the fake clock jumps to the end of the longest of sleeps that overlap,
+    # so requests waiting together would reach the simulator at the same fake moment.)
+    for _ in range(PACING_RECOVERY_SUCCESSES):
+        result = await client.get_device_attributes_raw("dev-1")
+        assert result == {"temperature": 21.5, "relay": False}
     statuses = [entry.status for entry in sim_state.requests("attributes_raw")]
-    assert statuses.count(429) == 3
-    assert client.pacing.rate_limited == 3
-    assert client.pacing.spacing == 0.5  # 20 answers without a 429: a step back up
+    assert statuses.count(429) == len(limited)
+    assert client.pacing.rate_limited == len(limited)
+    # As many answers without a 429 as it takes: a step back up.
+    assert client.pacing.spacing == SPACING / 2
     assert client.pacing.concurrency == 5
 
 
-async def test_sequential_requests_hit_the_limit_once(
+async def test_sequential_requests_hit_the_limit_until_the_spacing_fits(
     client: ThingsCloudClient, sim_state: SimulatorState, clock: FakeClock
 ) -> None:
     await client.authenticate()
-    sim_state.set_rate_limit(5, retry_after=False)
+    per_second = round(1 / SPACING) + 1  # a little more than requests a spacing apart
+    sim_state.set_rate_limit(per_second, retry_after=False)
     limited: list[ThingsCloudRateLimitError] = []
     for _ in range(30):
         try:
@@ -440,9 +518,15 @@ async def test_sequential_requests_hit_the_limit_once(
         except ThingsCloudRateLimitError as err:
             limited.append(err)
 
-    assert [err.retry_after for err in limited] == [None]
-    assert client.pacing.rate_limited == 1
-    assert clock.now - START >= 20  # 1 s apart after the 429, then 0.5 s
+    # The first requests fill the simulator's one-second window at once. Without a
+    # Retry-After the pacer pauses a spacing, doubled by each further 429, until the
+    # pauses outlast the window (1, 2, then 4 spacings); from then on the limit is not hit again.
+    assert 3 * SPACING < 1 <= 7 * SPACING
+    assert [err.retry_after for err in limited] == [None] * 3
+    assert client.pacing.rate_limited == 3
+    statuses = [entry.status for entry in sim_state.requests("project")]
+    assert statuses == [200] * per_second + [429] * 3 + [200] * (30 - per_second - 3)
+    assert clock.now - START >= 7 * SPACING + 9 * 4 * SPACING  # the pauses, then 4 spacings apart
 
 
 async def test_token_requests_are_paced_too(
@@ -452,9 +536,10 @@ async def test_token_requests_are_paced_too(
 
     with pytest.raises(ThingsCloudRateLimitError):
         await client.get_project()
-    assert (client.pacing.concurrency, client.pacing.spacing) == (4, 1.0)
+    assert (client.pacing.concurrency, client.pacing.spacing) == (4, SPACING)
     await client.get_project()
-    assert clock.sleep_calls == [3.0, 1.0]  # the token request waits 3 s, the next 1 s more
+    # The token request waits 3 s, the next a spacing more.
+    assert clock.sleep_calls == near([3.0, SPACING])
 
 
 async def test_many_requests_at_once_keep_eight_in_flight(
@@ -518,3 +603,25 @@ async def test_background_requests_are_marked(
     await client.get_project()
 
     assert seen == [False, True, True, True, True, False]
+
+
+async def test_requests_queued_behind_a_pause_are_sent_with_the_refreshed_token(
+    client: ThingsCloudClient, sim_state: SimulatorState
+) -> None:
+    await client.authenticate()
+    sim_state.faults.set("rate_limit", "devices_stat", count=3, retry_after=30)
+    for _ in range(3):
+        with pytest.raises(ThingsCloudRateLimitError):
+            await client.get_devices_stat()
+    assert client.pacing.concurrency == 1  # one request at a time, none for 30 s
+    sim_state.expire_tokens()  # the server forgets the token; the client still trusts it
+
+    results = await asyncio.gather(*(client.get_devices_stat() for _ in range(6)))
+
+    assert len(results) == 6
+    assert sim_state.count("access_token") == 2  # one refresh for all
+    statuses = [entry.status for entry in sim_state.requests("devices_stat")]
+    # The first request sent after the pause is refused and refreshes the token. The second
+    # already holds the one slot (the token request waits for it) and still sends the old
+    # token. The four queued behind them are sent once, with the new token.
+    assert statuses == [429] * 3 + [401, 401] + [200] * 6

@@ -92,16 +92,20 @@ PACING_MAX_CONCURRENCY: Final = 8
 PACING_BACKGROUND_SLOTS: Final = 2
 """Most background requests in flight at once (fewer when the concurrency is lower)."""
 
-PACING_DEFAULT_SPACING: Final = 1.0
-"""Seconds between request starts after a 429 that did not say how long to wait."""
+PACING_DEFAULT_SPACING: Final = 0.2
+"""Seconds between request starts after a first 429 (5 requests a second); it doubles with
+each further 429."""
 
-PACING_MAX_SPACING: Final = 60.0
-"""Longest spacing between request starts, and longest pause for a Retry-After."""
+PACING_MAX_SPACING: Final = 5.0
+"""Longest spacing between request starts (a cycle of 100 requests then takes 8 minutes)."""
+
+PACING_MAX_PAUSE: Final = 60.0
+"""Longest pause for a Retry-After."""
 
 PACING_MIN_SPACING: Final = 0.05
 """A spacing that recovers below this many seconds is dropped."""
 
-PACING_RECOVERY_SUCCESSES: Final = 20
+PACING_RECOVERY_SUCCESSES: Final = 10
 """Answers without a 429 in a row before the concurrency grows by one and the spacing halves."""
 
 APP_TOKEN_LIFETIME: Final = 86400.0

@@ -17,6 +17,7 @@ from .const import (
     PACING_BACKGROUND_SLOTS,
     PACING_DEFAULT_SPACING,
     PACING_MAX_CONCURRENCY,
+    PACING_MAX_PAUSE,
     PACING_MAX_SPACING,
     PACING_MIN_SPACING,
     PACING_RECOVERY_SUCCESSES,
@@ -206,7 +207,7 @@ class Pacer:
 
         The spacing is PACING_DEFAULT_SPACING, doubled by each further 429. The server's
         Retry-After is a pause, not a spacing: no request starts before it has passed
-        (at most PACING_MAX_SPACING); without one, none before the spacing has. Requests
+        (at most PACING_MAX_PAUSE); without one, none before the spacing has. Requests
         sent before the last reaction only count.
         """
         now = self.clock()
@@ -220,7 +221,7 @@ class Pacer:
         spacing = max(PACING_DEFAULT_SPACING, self._spacing * 2)
         self._spacing = min(spacing, PACING_MAX_SPACING)
         pause = retry_after if retry_after is not None and retry_after > 0 else self._spacing
-        self._next_start = max(self._next_start, now + min(pause, PACING_MAX_SPACING))
+        self._next_start = max(self._next_start, now + min(pause, PACING_MAX_PAUSE))
         _LOGGER.debug(
             "Rate limited: at most %s requests at once, %.2f s apart, none for %.2f s",
             self._limit,

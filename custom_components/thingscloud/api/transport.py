@@ -5,7 +5,7 @@
 """
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 import contextlib
 from contextvars import ContextVar
 from datetime import datetime
@@ -466,20 +466,24 @@ class Transport:
         data = None if body is None else encode_body(body)
         background = background or _BACKGROUND.get()
 
-        async def send(token: str) -> JsonValue:
-            return await self.pacer.run(
-                lambda: self._exchange(
-                    method, path, token=token, query=query, data=data, token_errcodes=token_errcodes
-                ),
-                background=background,
-            )
+        used = ""
 
-        token = await self._valid_token()
+        async def send(token: str) -> JsonValue:
+            def exchange() -> Awaitable[JsonValue]:
+                # A refresh while this request waited for its turn: send the new token.
+                nonlocal used
+                used = self._token or token
+                return self._exchange(
+                    method, path, token=used, query=query, data=data, token_errcodes=token_errcodes
+                )
+
+            return await self.pacer.run(exchange, background=background)
+
         try:
-            return await send(token)
+            return await send(await self._valid_token())
         except _TokenRejectedError:
             _LOGGER.debug("Access token rejected on %s %s, refreshing it once", method, path)
-        token = await self._replace_rejected_token(token)
+        token = await self._replace_rejected_token(used)
         try:
             return await send(token)
         except _TokenRejectedError:
