@@ -31,7 +31,7 @@ async def _json_object(request: web.Request) -> JsonObject | None:
         return {}
     try:
         data = json.loads(raw)
-    except ValueError:
+    except ValueError, RecursionError:  # RecursionError: nested too deeply to parse
         return None
     return data if isinstance(data, dict) else None
 

@@ -877,7 +877,7 @@ async def _read_body(request: web.Request) -> tuple[bool, Json]:
     raw = await request.read()
     try:
         return True, json.loads(raw.decode("utf-8"))
-    except ValueError:
+    except ValueError, RecursionError:  # RecursionError: nested too deeply to parse
         return False, None
 
 

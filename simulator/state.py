@@ -831,12 +831,22 @@ class SimulatorState:
                 current = device.attributes.get(identifier)
                 if current is None or not isinstance(current.value, int | float):
                     continue
-                values[identifier] = self._drifted(device, identifier, current.value, drift)
+                new = self._drifted(device, identifier, current.value, drift)
+                if new is not None:
+                    values[identifier] = new
             self.set_attributes(device_id, values)
         return chosen
 
-    def _drifted(self, device: Device, identifier: str, value: float, drift: Drift) -> Json:
-        new = value + self.rng.uniform(0 if drift.increasing else -drift.step, drift.step)
+    def _drifted(self, device: Device, identifier: str, value: float, drift: Drift) -> Json | None:
+        """The value after a random step within the model's bounds.
+
+        None when it cannot move: an integer too large for a float stays as it is.
+        """
+        try:
+            start = float(value)
+        except OverflowError:
+            return None
+        new = start + self.rng.uniform(0 if drift.increasing else -drift.step, drift.step)
         model = self.model_of(device, identifier)
         options = model.data_options if model else {}
         low, high = number_option(options, "min"), number_option(options, "max")

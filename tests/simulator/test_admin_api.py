@@ -1,5 +1,7 @@
 """The simulator's own admin HTTP API under /_sim/."""
 
+import pytest
+
 from simulator.state import SimulatorState
 
 from .conftest import Api, FakeClock
@@ -47,6 +49,28 @@ async def test_fault_errors_over_http(api: Api) -> None:
         assert message in reply.data["error"]
     reply = await api.sim("POST", "/faults", data=b"{bad")
     assert reply.status == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/faults", "/tick", "/rate_limit", "/devices/dev-living-th/report"],
+)
+@pytest.mark.parametrize(
+    "data", [pytest.param(b"{bad", id="bad"), pytest.param(b"[" * 200_000, id="deeply-nested")]
+)
+async def test_bodies_that_are_not_json(api: Api, path: str, data: bytes) -> None:
+    reply = await api.sim("POST", path, data=data)
+    assert (reply.status, reply.data) == (400, {"error": "the body must be a JSON object"})
+
+
+async def test_ticks_go_on_after_a_huge_integer_report(api: Api, state: SimulatorState) -> None:
+    huge = 10**400
+    reply = await api.sim("POST", "/devices/dev-living-th/report", json={"temperature": huge})
+    assert reply.status == 200
+    reply = await api.sim("POST", "/tick", json={"count": 3})
+    assert reply.status == 200
+    assert reply.data["ticks"] == 3
+    assert state.devices["dev-living-th"].attributes["temperature"].value == huge
 
 
 async def test_tick_over_http(api: Api, state: SimulatorState, clock: FakeClock) -> None:

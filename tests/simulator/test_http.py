@@ -49,7 +49,9 @@ async def test_unknown_paths_and_methods(
 
 
 @pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda r: r.name)
-@pytest.mark.parametrize("body", ["{bad", "", "\xff"])
+@pytest.mark.parametrize(
+    "body", ["{bad", "", "\xff", pytest.param("[" * 200_000, id="deeply-nested")]
+)
 async def test_invalid_json_body(api: Api, state: SimulatorState, route: Route, body: str) -> None:
     data = body.encode("latin-1")
     reply = await api.request(route.method, _path(route), data=data)

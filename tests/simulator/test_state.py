@@ -95,6 +95,21 @@ def test_drift_without_bounds_or_precision(clock: FakeClock) -> None:
     assert device.attributes["label"].value == "x"
 
 
+def test_drift_leaves_integers_too_large_for_a_float(clock: FakeClock) -> None:
+    state = _state(clock)
+    device = state.add_device(Device("d", "D", online=True))
+    huge = 10**400
+    state.set_attributes("d", {"big": huge, "small": -huge, "count": 10})
+    state.drift = {"d": {"big": Drift(1), "small": Drift(1, increasing=True), "count": Drift(3)}}
+    state.change_share = 1
+    for _ in range(3):
+        assert state.tick() == ["d"]
+    assert device.attributes["big"].value == huge
+    assert device.attributes["small"].value == -huge
+    assert isinstance(device.attributes["count"].value, int)
+    assert [p.value for p in state.series_points("d", "big", None, None)] == [huge]
+
+
 def test_default_clock_follows_a_frozen_time(freezer: FrozenDateTimeFactory) -> None:
     freezer.move_to("2025-01-01T00:00:00Z")
     state = demo_state()
