@@ -1,4 +1,4 @@
-"""``python -m bench``: run the polling benchmark."""
+"""``python -m bench``: run the benchmarks (``scripts/bench``)."""
 
 import sys
 

@@ -1,9 +1,10 @@
-"""Measure the integration's polling cost for a few project sizes and print a table.
+"""Benchmarks of the ThingsCloud integration against the simulator; print tables.
 
-For every size N the benchmark starts the simulator's generated scenario (N devices, 10
-numeric attributes each, 5 % of the online devices changing per tick) in its own process
-with a latency on every API answer, sets the integration up in a Home Assistant test
-instance, then runs steady cycles: one simulator tick, one ``coordinator.async_refresh()``.
+Without a mode flag: the polling benchmark. For every size N the benchmark starts the
+simulator's generated scenario (N devices, 10 numeric attributes each, 5 % of the online
+devices changing per tick) in its own process with a latency on every API answer, sets the
+integration up in a Home Assistant test instance, then runs steady cycles: one simulator
+tick, one ``coordinator.async_refresh()``.
 
 Figures per size:
 
@@ -15,7 +16,30 @@ Figures per size:
   nothing (``Entity.async_write_ha_state`` calls after which the state object is the same);
 * setup: wall time from ``async_setup`` to every entity created, and the RSS growth;
 * setup memory: what Python allocated for the setup and still holds (``tracemalloc``, in a
-  separate setup of its own so that tracing does not slow the timed one).
+  separate setup of its own so that tracing does not slow the timed one; target at 1000
+  devices: at most 120 MiB).
+
+Modes (each flag adds one; ``--polling`` adds the polling benchmark to them, ``--all`` runs
+everything), at ``--devices`` devices (1000):
+
+* ``--realtime`` (bench/push.py): real-time updates through the simulator's MQTT broker.
+  Latency from an admin report to the entity's ``state_changed`` (p50/p95/max; target p95
+  <= 1 s, goal 0.2 s), CPU per message, API requests per hour with the subscription up
+  against polling only every 60 s (target: at most a fifth), and 10 forced reconnects with
+  reports while the link is down (target: no attribute entity differs from the simulator at
+  the end, nor after each reconnect's catch-up poll). The integration's reconnection delays
+  are patched to 0.2 s doubling to 2 s; each drop waits for the refresh debouncer's 10 s
+  cooldown since the last poll (sooner, the catch-up poll would wait for it).
+* ``--no-dispatch`` (bench/push.py): steady-cycle wall/CPU and CPU per pushed message with
+  the coordinator's per-device dispatch and with every device listener called on every
+  update (``DeviceListeners.notify`` patched), side by side.
+* ``--rate-limit [N]`` (bench/ratelimit.py): setup and steady cycles with the simulator
+  limiting each access token to N requests/s (5), beside an unlimited run: setup time,
+  requests, 429 answers, entity count (target: equal), changed devices read per cycle
+  (target: all), ``client.pacing`` at the end.
+* ``--backfill`` (bench/backfill.py): the first import of the energy statistics of
+  ``--meters`` meters (10; 30 days of 5-minute reports each) with the recorder on a
+  temporary SQLite file, then the same hour again and the next hour: requests, wall time.
 
 Home Assistant refuses more than 10,000 enabled entities per config entry; a project of
 1000 devices with 10 attributes wants more. The benchmark lifts that cap by default so
@@ -25,125 +49,61 @@ over the cap are not created and the integration raises its repair issue).
 
 import argparse
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
-import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 import gc
 import logging
 import math
-import os
 from pathlib import Path
+import re
 import statistics
 import sys
 import time
+import traceback
 import tracemalloc
-from typing import Any
-from unittest.mock import patch
 
-from aiohttp.resolver import ThreadedResolver
 from homeassistant import loader
-from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE, EVENT_STATE_CHANGED
-from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import entity_platform, entity_registry as er, issue_registry as ir
-from homeassistant.helpers.entity import Entity
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_test_home_assistant,
-)
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
-from custom_components.thingscloud.const import (
-    AUTH_TYPE_APP,
-    CONF_ACCESS_KEY,
-    CONF_APP_ID,
-    CONF_AUTH_TYPE,
-    CONF_ENDPOINT,
-    CONF_SCAN_INTERVAL,
-    CONF_SECRET_KEY,
-    DOMAIN,
-)
+from custom_components.thingscloud.const import DOMAIN
 from custom_components.thingscloud.coordinator import ThingsCloudCoordinator
-from simulator.scenarios import DEMO_ACCESS_KEY, DEMO_APP_ID, DEMO_SECRET_KEY
 
+from .backfill import check_backfill, measure_backfill, render_backfill
+from .harness import (
+    ATTRIBUTES,
+    CHANGE_SHARE,
+    Cycle,
+    WriteCounter,
+    bench_entry,
+    flush_registries,
+    ha_instance,
+    lifted_entity_limit,
+    machine,
+    ms,
+    plain_resolver,
+    rss_bytes,
+    run_cycle,
+)
+from .push import (
+    check_dispatch,
+    check_realtime,
+    measure_dispatch,
+    measure_realtime,
+    render_dispatch,
+    render_realtime,
+)
+from .ratelimit import check_rate_limit, measure_rate_limit, render_rate_limit
 from .simproc import SimulatorProcess
 
-ATTRIBUTES = 10
-CHANGE_SHARE = 0.05
+REALTIME_MIN_REPORTS = 200
 PAGE_RECORDS = 100  # what the client asks for (DEVICES_PAGE_RECORDS)
 SERVER_DEFAULT_PAGE_RECORDS = 20  # what a server that ignores page_records sends
 STAT_ROUTES = ("devices_stat", "devices_alarm_stat")
 DEVICE_ROUTES = ("attributes_raw", "attributes")
-
-
-def _rss_bytes() -> int:
-    """The process's resident set size now (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
-@dataclass(slots=True)
-class WriteCounter:
-    """Counts state writes and state_changed events."""
-
-    hass: HomeAssistant
-    attribute_entity_ids: set[str] = field(default_factory=set)
-    writes: int = 0
-    unchanged_writes: int = 0
-    unchanged_entity_ids: list[str] = field(default_factory=list)
-    state_changed: int = 0
-    attribute_state_changed: int = 0
-
-    def reset(self) -> None:
-        """Start counting again."""
-        self.writes = self.unchanged_writes = 0
-        self.unchanged_entity_ids = []
-        self.state_changed = self.attribute_state_changed = 0
-
-    @callback
-    def on_state_changed(self, event: Event[Any]) -> None:
-        """Count one state_changed event."""
-        self.state_changed += 1
-        if event.data["entity_id"] in self.attribute_entity_ids:
-            self.attribute_state_changed += 1
-
-    @contextlib.contextmanager
-    def wrap_writes(self) -> Iterator[None]:
-        """Count every ``Entity.async_write_ha_state`` and the ones that changed nothing."""
-        original: Callable[[Entity], None] = Entity.async_write_ha_state
-        states = self.hass.states
-
-        def counting_write(entity: Entity) -> None:
-            before = states.get(entity.entity_id) if entity.entity_id else None
-            original(entity)
-            self.writes += 1
-            if before is not None and states.get(entity.entity_id) is before:
-                self.unchanged_writes += 1
-                self.unchanged_entity_ids.append(entity.entity_id)
-
-        with patch.object(Entity, "async_write_ha_state", counting_write):
-            yield
-
-
-@dataclass(slots=True)
-class Cycle:
-    """The figures of one polling cycle."""
-
-    requests: dict[str, int]
-    wall: float
-    cpu: float
-    changed_devices: int
-    changed_values: int
-    state_changed: int
-    attribute_state_changed: int
-    writes: int
-    unchanged_writes: int
-    unchanged_entity_ids: list[str]
-
-    @property
-    def total_requests(self) -> int:
-        """Every API request of the cycle."""
-        return sum(self.requests.values())
+SETUP_MEMORY_TARGET = 120 * 2**20  # tracemalloc, at 1000 devices
+_STDLIB = re.compile(r"/lib/python3\.\d+/")
+_ROOT = f"{Path(__file__).resolve().parent.parent}/"
 
 
 @dataclass(slots=True)
@@ -164,6 +124,8 @@ class SizeResult:
     repair_issue: bool
     idle: Cycle
     cycles: list[Cycle]
+    setup_memory_by_file: list[tuple[str, int]] = field(default_factory=list)
+    """Where the setup's memory was allocated (tracemalloc): (file, bytes), largest first."""
 
     @property
     def pages(self) -> int:
@@ -174,46 +136,6 @@ class SizeResult:
     def median(self, key: Callable[[Cycle], float]) -> float:
         """The median of one figure over the steady cycles."""
         return statistics.median(key(cycle) for cycle in self.cycles)
-
-
-async def _run_cycle(
-    sim: SimulatorProcess,
-    hass: HomeAssistant,
-    coordinator: ThingsCloudCoordinator,
-    counter: WriteCounter,
-    *,
-    tick: bool,
-) -> Cycle:
-    """One cycle: a simulator tick (optional), then one coordinator refresh."""
-    changed_devices: list[str] = []
-    changed_values = 0
-    if tick:
-        before = await sim.values()
-        changed_devices = await sim.tick()
-        after = await sim.values()
-        changed_values = sum(1 for key, value in after.items() if before.get(key) != value)
-    await sim.clear_counts()
-    await hass.async_block_till_done()
-    counter.reset()
-    gc.collect()
-    wall, cpu = time.perf_counter(), time.process_time()
-    await coordinator.async_refresh()
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    if not coordinator.last_update_success:
-        raise RuntimeError(f"the cycle failed: {coordinator.last_exception}")
-    await hass.async_block_till_done()
-    return Cycle(
-        requests=await sim.counts(),
-        wall=wall,
-        cpu=cpu,
-        changed_devices=len(changed_devices),
-        changed_values=changed_values,
-        state_changed=counter.state_changed,
-        attribute_state_changed=counter.attribute_state_changed,
-        writes=counter.writes,
-        unchanged_writes=counter.unchanged_writes,
-        unchanged_entity_ids=counter.unchanged_entity_ids,
-    )
 
 
 async def measure(
@@ -233,29 +155,26 @@ async def measure(
         latency_ms,
         ignore_page_records=ignore_page_records,
     )
-    limit = contextlib.nullcontext() if keep_entity_limit else _lifted_entity_limit()
     try:
-        async with async_test_home_assistant() as hass:
-            # Let Home Assistant find custom_components/thingscloud (as tests/conftest.py does).
-            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+        async with ha_instance() as hass:
             counter = WriteCounter(hass)
             hass.bus.async_listen(EVENT_STATE_CHANGED, counter.on_state_changed)
-            entry = _bench_entry(sim.url, devices)
+            entry = bench_entry(sim.url, devices)
             entry.add_to_hass(hass)
-            with limit, _plain_resolver(), counter.wrap_writes():
+            with lifted_entity_limit(keep_entity_limit), plain_resolver(), counter.wrap_writes():
                 # Load the integration's modules before the clock starts (a real start
                 # imports them before setting entries up too).
                 await loader.async_get_integration(hass, DOMAIN)
                 await sim.clear_counts()
                 gc.collect()
-                rss = _rss_bytes()
+                rss = rss_bytes()
                 wall, cpu = time.perf_counter(), time.process_time()
                 if not await hass.config_entries.async_setup(entry.entry_id):
                     raise RuntimeError("the entry did not set up")
                 await hass.async_block_till_done()
                 setup_cpu = time.process_time() - cpu
                 setup_wall = time.perf_counter() - wall
-                setup_rss = _rss_bytes() - rss
+                setup_rss = rss_bytes() - rss
                 setup_requests = sum((await sim.counts()).values())
                 progress(f"N={devices}: set up in {setup_wall:.2f} s")
 
@@ -266,12 +185,11 @@ async def measure(
                 }
                 # The registries save themselves 10 s after the setup, once: do it now,
                 # so that it does not land inside a measured cycle.
-                hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
-                await hass.async_block_till_done()
-                coordinator: ThingsCloudCoordinator = entry.runtime_data
-                idle = await _run_cycle(sim, hass, coordinator, counter, tick=False)
+                await flush_registries(hass)
+                coordinator: ThingsCloudCoordinator = entry.runtime_data.coordinator
+                idle = await run_cycle(sim, hass, coordinator, counter, tick=False)
                 steady = [
-                    await _run_cycle(sim, hass, coordinator, counter, tick=True)
+                    await run_cycle(sim, hass, coordinator, counter, tick=True)
                     for _ in range(cycles)
                 ]
                 # A restart: the registries already know every entity.
@@ -307,18 +225,19 @@ async def measure(
 
 async def measure_setup_memory(
     devices: int, *, latency_ms: float, keep_entity_limit: bool, ignore_page_records: bool
-) -> int:
-    """Bytes Python allocated to set the integration up and still holds afterwards."""
+) -> tuple[int, list[tuple[str, int]]]:
+    """Bytes Python allocated to set the integration up and still holds afterwards.
+
+    Also where they were allocated: (source file, bytes) per file, largest first.
+    """
     sim = await SimulatorProcess.start(
         devices, ATTRIBUTES, CHANGE_SHARE, latency_ms, ignore_page_records=ignore_page_records
     )
-    limit = contextlib.nullcontext() if keep_entity_limit else _lifted_entity_limit()
     try:
-        async with async_test_home_assistant() as hass:
-            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-            entry = _bench_entry(sim.url, devices)
+        async with ha_instance() as hass:
+            entry = bench_entry(sim.url, devices)
             entry.add_to_hass(hass)
-            with limit, _plain_resolver():
+            with lifted_entity_limit(keep_entity_limit), plain_resolver():
                 await loader.async_get_integration(hass, DOMAIN)
                 gc.collect()
                 tracemalloc.start()
@@ -328,54 +247,40 @@ async def measure_setup_memory(
                 await hass.async_block_till_done()
                 gc.collect()
                 traced = tracemalloc.get_traced_memory()[0] - before
+                by_file = [
+                    (_source(stat.traceback[0].filename), stat.size)
+                    for stat in tracemalloc.take_snapshot().statistics("filename")
+                ]
                 tracemalloc.stop()
                 await hass.config_entries.async_unload(entry.entry_id)
                 await hass.async_block_till_done()
     finally:
         await sim.close()
-    return traced
+    return traced, by_file
 
 
-def _bench_entry(url: str, devices: int) -> MockConfigEntry:
-    """The config entry of a generated project (the benchmark drives the cycles itself)."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=f"Generated ({devices} devices)",
-        data={
-            CONF_ENDPOINT: url,
-            CONF_AUTH_TYPE: AUTH_TYPE_APP,
-            CONF_APP_ID: DEMO_APP_ID,
-            CONF_ACCESS_KEY: DEMO_ACCESS_KEY,
-            CONF_SECRET_KEY: DEMO_SECRET_KEY,
-        },
-        options={CONF_SCAN_INTERVAL: 3600},
-    )
+def _source(filename: str) -> str:
+    """A source file's path from its package on (``homeassistant/core.py``)."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1]
+    if filename.startswith(_ROOT):
+        return filename.removeprefix(_ROOT)
+    stdlib = _STDLIB.split(filename, maxsplit=1)
+    return f"stdlib/{stdlib[1]}" if len(stdlib) == 2 else filename
 
 
-@contextlib.contextmanager
-def _plain_resolver() -> Iterator[None]:
-    """Resolve host names without zeroconf (as the test plugin does; the simulator is 127.0.0.1)."""
-
-    def make_resolver(hass: HomeAssistant) -> ThreadedResolver:
-        resolver = ThreadedResolver()
-        resolver.real_close = resolver.close  # type: ignore[attr-defined]
-        return resolver
-
-    with patch("homeassistant.helpers.aiohttp_client._async_make_resolver", make_resolver):
-        yield
-
-
-@contextlib.contextmanager
-def _lifted_entity_limit() -> Iterator[None]:
-    with patch.object(entity_platform, "MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY", 10**9):
-        yield
+def _memory_by_package(by_file: Sequence[tuple[str, int]]) -> str:
+    totals: dict[str, int] = {}
+    for source, size in by_file:
+        package = source.split("/", 1)[0] if "/" in source else "(other)"
+        if source.startswith("custom_components/"):
+            package = "custom_components"
+        totals[package] = totals.get(package, 0) + size
+    top = sorted(totals.items(), key=lambda item: -item[1])[:6]
+    return ", ".join(f"{package} {size / 2**20:.1f}" for package, size in top)
 
 
 # ------------------------------------------------------------------------------ output
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f}" if seconds >= 0.01 else f"{seconds * 1000:.1f}"
 
 
 def _requests(cycle: Cycle) -> str:
@@ -394,13 +299,12 @@ def _label(result: SizeResult) -> str:
 
 def render(results: Sequence[SizeResult], *, latency_ms: float, cycles: int) -> str:
     """The tables of the results (markdown)."""
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         (
             f"ThingsCloud polling benchmark: {ATTRIBUTES} attributes per device, "
             f"{CHANGE_SHARE:.0%} of the devices change per cycle, "
             f"{latency_ms:g} ms server latency, medians of {cycles} steady cycles; "
-            f"{os.cpu_count()} CPUs, load average {load}."
+            f"{machine()}."
         ),
         "",
         (
@@ -432,8 +336,8 @@ def render(results: Sequence[SizeResult], *, latency_ms: float, cycles: int) -> 
     ]
     for r in results:
         lines.append(
-            f"| {_label(r)} | {_ms(r.median(lambda c: c.wall))} | "
-            f"{_ms(r.median(lambda c: c.cpu))} | {_ms(r.idle.cpu)} | "
+            f"| {_label(r)} | {ms(r.median(lambda c: c.wall))} | "
+            f"{ms(r.median(lambda c: c.cpu))} | {ms(r.idle.cpu)} | "
             f"{r.median(lambda c: c.changed_values):.0f} | "
             f"{r.median(lambda c: c.state_changed):.0f} "
             f"({r.median(lambda c: c.attribute_state_changed):.0f}) | "
@@ -446,6 +350,21 @@ def render(results: Sequence[SizeResult], *, latency_ms: float, cycles: int) -> 
         )
     if any(r.ignore_page_records for r in results):
         lines += ["", "* the server ignores page_records (20 devices per page)."]
+    for r in results:
+        if r.setup_memory_by_file and r is max(results, key=lambda item: item.devices):
+            lines += [
+                "",
+                (
+                    f"Setup memory at N={_label(r)} ({r.setup_traced / 2**20:.0f} MiB, "
+                    f"tracemalloc) by package, MiB: {_memory_by_package(r.setup_memory_by_file)}"
+                    "; largest files: "
+                    + ", ".join(
+                        f"{source} {size / 2**20:.1f}"
+                        for source, size in r.setup_memory_by_file[:8]
+                    )
+                    + "."
+                ),
+            ]
     return "\n".join(lines)
 
 
@@ -462,7 +381,7 @@ def check_targets(results: Sequence[SizeResult]) -> list[str]:
         for cycle in r.cycles:
             floor = r.pages + 2 + cycle.changed_devices
             if cycle.total_requests > floor:
-                misses.append(f"N={r.devices}: {cycle.total_requests} requests > {floor}")
+                misses.append(f"N={_label(r)}: {cycle.total_requests} requests > {floor}")
             if cycle.unchanged_writes:
                 misses.append(
                     f"N={_label(r)}: {cycle.unchanged_writes} unchanged writes, e.g. "
@@ -475,31 +394,90 @@ def check_targets(results: Sequence[SizeResult]) -> list[str]:
                 misses.append(f"N={r.devices}: cycle CPU time over 0.05 s")
             if r.setup_wall > 10:
                 misses.append(f"N={r.devices}: setup over 10 s")
+            if r.setup_traced > SETUP_MEMORY_TARGET:
+                misses.append(
+                    f"N={r.devices}: setup holds {r.setup_traced / 2**20:.0f} MiB "
+                    f"(tracemalloc) > {SETUP_MEMORY_TARGET / 2**20:.0f} MiB"
+                )
     return misses
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10,100,1000", help="device counts (10,100,1000)")
-    parser.add_argument("--cycles", type=int, default=7, help="steady cycles per size (7, >= 5)")
-    parser.add_argument("--latency-ms", type=float, default=20.0, help="server latency (20)")
-    parser.add_argument(
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench",
+        description=__doc__.splitlines()[0],
+        epilog="Without a mode flag: the polling benchmark only. The exit status is 1 when "
+        "a target is missed. See the docstring of bench/run.py for every figure.",
+    )
+    polling = parser.add_argument_group("polling benchmark (the default)")
+    polling.add_argument("--sizes", default="10,100,1000", help="device counts (10,100,1000)")
+    polling.add_argument("--cycles", type=int, default=7, help="steady cycles per size (7, >= 5)")
+    polling.add_argument(
         "--quick", action="store_true", help="sizes 10,100 and 5 cycles (a smoke run)"
     )
-    parser.add_argument(
+    polling.add_argument(
         "--ignore-page-records",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="also run the largest size against a server that ignores page_records "
         "(default: yes, except with --quick)",
     )
-    parser.add_argument(
+    modes = parser.add_argument_group("modes (each adds one; several may be given)")
+    modes.add_argument(
+        "--realtime",
+        action="store_true",
+        help="real-time updates: report->state latency, CPU per message, requests per hour "
+        "against polling only, 10 forced reconnects (bench/push.py)",
+    )
+    modes.add_argument(
+        "--no-dispatch",
+        action="store_true",
+        help="steady cycles and pushed messages with and without per-device dispatch",
+    )
+    modes.add_argument(
+        "--rate-limit",
+        type=float,
+        nargs="?",
+        const=5.0,
+        default=None,
+        metavar="N",
+        help="setup and steady cycles with the simulator limiting each token to N "
+        "requests/s (N=5 when omitted), beside an unlimited run",
+    )
+    modes.add_argument(
+        "--backfill",
+        action="store_true",
+        help="the first import of the energy statistics of --meters meters, with the recorder",
+    )
+    modes.add_argument(
+        "--polling", action="store_true", help="run the polling benchmark too (with modes)"
+    )
+    modes.add_argument("--all", action="store_true", help="the polling benchmark and every mode")
+    common = parser.add_argument_group("common")
+    common.add_argument("--latency-ms", type=float, default=20.0, help="server latency (20)")
+    common.add_argument(
+        "--devices", type=int, default=1000, help="devices of the modes' project (1000)"
+    )
+    common.add_argument("--meters", type=int, default=10, help="--backfill: energy meters (10)")
+    common.add_argument(
+        "--reports", type=int, default=240, help="--realtime: paced reports (240, >= 200)"
+    )
+    common.add_argument(
+        "--report-rate", type=float, default=15.0, help="--realtime: reports per second (15)"
+    )
+    common.add_argument(
         "--keep-entity-limit",
         action="store_true",
         help="keep Home Assistant's 10,000 enabled entities per entry cap",
     )
     args = parser.parse_args(argv)
+    if args.all:
+        args.polling = args.realtime = args.no_dispatch = args.backfill = True
+        if args.rate_limit is None:
+            args.rate_limit = 5.0
+    any_mode = args.realtime or args.no_dispatch or args.backfill or args.rate_limit is not None
+    args.polling = args.polling or not any_mode
     if args.quick:
         args.sizes, args.cycles = "10,100", 5
     if args.ignore_page_records is None:
@@ -512,13 +490,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--sizes needs positive device counts")
     if args.cycles < 1:
         parser.error("--cycles must be at least 1")
+    if args.devices < 1 or args.meters < 1 or args.reports < 1 or not args.report_rate > 0:
+        parser.error("--devices, --meters, --reports and --report-rate must be positive")
+    if args.realtime and args.reports < REALTIME_MIN_REPORTS:
+        parser.error(f"--realtime needs at least {REALTIME_MIN_REPORTS} --reports")
+    if args.rate_limit is not None and not args.rate_limit > 0:
+        parser.error("--rate-limit must be a positive number of requests per second")
     return args
 
 
-async def _main(args: argparse.Namespace) -> int:
-    def progress(text: str) -> None:
-        print(text, file=sys.stderr, flush=True)  # noqa: T201
+def _progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)  # noqa: T201
 
+
+async def _polling(args: argparse.Namespace) -> tuple[str, list[str]]:
     runs = [(size, False) for size in args.sizes]
     if args.ignore_page_records:
         runs.append((max(args.sizes), True))
@@ -530,18 +515,88 @@ async def _main(args: argparse.Namespace) -> int:
             latency_ms=args.latency_ms,
             keep_entity_limit=args.keep_entity_limit,
             ignore_page_records=ignore,
-            progress=progress,
+            progress=_progress,
         )
-        result.setup_traced = await measure_setup_memory(
+        result.setup_traced, result.setup_memory_by_file = await measure_setup_memory(
             size,
             latency_ms=args.latency_ms,
             keep_entity_limit=args.keep_entity_limit,
             ignore_page_records=ignore,
         )
-        progress(f"N={size}: setup holds {result.setup_traced / 2**20:.0f} MiB (tracemalloc)")
+        _progress(f"N={size}: setup holds {result.setup_traced / 2**20:.0f} MiB (tracemalloc)")
         results.append(result)
-    print(render(results, latency_ms=args.latency_ms, cycles=args.cycles))  # noqa: T201
-    misses = check_targets(results)
+    return render(results, latency_ms=args.latency_ms, cycles=args.cycles), check_targets(results)
+
+
+async def _realtime(args: argparse.Namespace) -> tuple[str, list[str]]:
+    result = await measure_realtime(
+        args.devices,
+        latency_ms=args.latency_ms,
+        keep_entity_limit=args.keep_entity_limit,
+        reports=args.reports,
+        rate=args.report_rate,
+        progress=_progress,
+    )
+    return render_realtime(result), check_realtime(result)
+
+
+async def _dispatch(args: argparse.Namespace) -> tuple[str, list[str]]:
+    result = await measure_dispatch(
+        args.devices,
+        latency_ms=args.latency_ms,
+        keep_entity_limit=args.keep_entity_limit,
+        cycles=args.cycles,
+        progress=_progress,
+    )
+    return render_dispatch(result), check_dispatch(result)
+
+
+async def _rate_limit(args: argparse.Namespace) -> tuple[str, list[str]]:
+    result = await measure_rate_limit(
+        args.devices,
+        args.rate_limit,
+        latency_ms=args.latency_ms,
+        keep_entity_limit=args.keep_entity_limit,
+        progress=_progress,
+    )
+    return render_rate_limit(result), check_rate_limit(result)
+
+
+async def _backfill(args: argparse.Namespace) -> tuple[str, list[str]]:
+    result = await measure_backfill(
+        args.meters,
+        latency_ms=args.latency_ms,
+        keep_entity_limit=args.keep_entity_limit,
+        progress=_progress,
+    )
+    return render_backfill(result), check_backfill(result)
+
+
+async def _main(args: argparse.Namespace) -> int:
+    modes: list[tuple[str, Callable[[argparse.Namespace], Awaitable[tuple[str, list[str]]]]]] = [
+        (name, run)
+        for name, wanted, run in (
+            ("polling", args.polling, _polling),
+            ("realtime", args.realtime, _realtime),
+            ("no-dispatch", args.no_dispatch, _dispatch),
+            ("rate-limit", args.rate_limit is not None, _rate_limit),
+            ("backfill", args.backfill, _backfill),
+        )
+        if wanted
+    ]
+    misses: list[str] = []
+    for number, (name, run) in enumerate(modes):
+        start = time.perf_counter()
+        try:
+            table, missed = await run(args)
+        except Exception as err:  # noqa: BLE001 - one broken mode must not lose the others
+            traceback.print_exc()
+            table, missed = f"{name}: failed ({type(err).__name__}: {err})", [f"{name}: failed"]
+        if number:
+            print()  # noqa: T201
+        print(table)  # noqa: T201
+        print(f"\n({name}: {time.perf_counter() - start:.0f} s; {machine()})")  # noqa: T201
+        misses += missed
     print()  # noqa: T201
     if misses:
         print("Targets missed:", *misses, sep="\n  ")  # noqa: T201

@@ -42,8 +42,14 @@ class SimulatorProcess:
         *,
         ignore_page_records: bool = False,
         seed: int = 0,
+        meters: int = 0,
+        rate_limit: float | None = None,
     ) -> Self:
-        """Start the simulator on a free loopback port and wait until it listens."""
+        """Start the simulator on a free loopback port and wait until it listens.
+
+        ``meters`` adds energy meters with 30 days of history; ``rate_limit`` answers HTTP 429
+        (with Retry-After) beyond that many API requests per second and access token.
+        """
         args = [
             "-m",
             "simulator",
@@ -64,6 +70,10 @@ class SimulatorProcess:
         ]
         if ignore_page_records:
             args.append("--ignore-page-records")
+        if meters:
+            args += ["--meters", str(meters)]
+        if rate_limit is not None:
+            args += ["--rate-limit", str(rate_limit)]
         process = await asyncio.create_subprocess_exec(
             sys.executable, *args, stdout=asyncio.subprocess.PIPE
         )
@@ -75,6 +85,11 @@ class SimulatorProcess:
             await process.wait()
             raise
         return cls(url, process, aiohttp.ClientSession())
+
+    @property
+    def mqtt_url(self) -> str:
+        """The broker's WebSocket URL, ``ws://127.0.0.1:<port>/mqtt``."""
+        return "ws" + self.url.removeprefix("http") + "/mqtt"
 
     async def _admin(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
         async with self.session.request(method, f"{self.url}/_sim/{path}", json=body) as answer:
@@ -105,6 +120,32 @@ class SimulatorProcess:
         answer = await self._admin("GET", "counts")
         counts: dict[str, int] = answer["counts"]
         return counts
+
+    async def log(self, route: str | None = None) -> list[dict[str, Any]]:
+        """The requests received since the last clear (optionally of one route)."""
+        answer = await self._admin("GET", f"log?route={route}" if route else "log")
+        entries: list[dict[str, Any]] = answer["entries"]
+        return entries
+
+    async def report(self, device_id: str, attributes: Mapping[str, Any]) -> None:
+        """Make a device report attribute values (the broker publishes them)."""
+        # The body is the attribute map itself (simulator/admin.py, ``report``).
+        await self._admin("POST", f"devices/{device_id}/report", attributes)
+
+    async def ping(self) -> None:
+        """A small admin request that changes nothing (to weigh the admin client's own cost)."""
+        await self._admin("GET", "rate_limit")
+
+    async def mqtt(self, **settings: Any) -> dict[str, Any]:
+        """Change the broker's settings (refuse_credentials, delay_ms); return its status."""
+        status: dict[str, Any] = await self._admin("POST", "mqtt", settings)
+        return status
+
+    async def mqtt_drop(self) -> int:
+        """Cut every broker connection now; return how many."""
+        answer = await self._admin("POST", "mqtt/drop", {})
+        dropped: int = answer["dropped"]
+        return dropped
 
     async def close(self) -> None:
         """Stop the simulator process."""
