@@ -838,3 +838,20 @@ async def test_a_push_during_a_poll_is_kept(
 
     assert coordinator.data.devices["dev-plug-tv"].values["power"] == 77.5
     assert value_of(hass, "sensor", "dev-plug-tv_attr_power") == "77.5"
+
+
+async def test_a_device_read_refused_as_too_many_is_read_again_at_setup(
+    hass: HomeAssistant, sim: RunningSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A 429 on one device's first read does not cost it its entities: it is read again."""
+    sim.state.faults.set("rate_limit", "attributes", count=1, retry_after=0.05)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    statuses = [entry.status for entry in sim.state.requests("attributes")]
+    assert statuses.count(429) == 1
+    assert len(statuses) == len(sim.state.devices) + 1
+    coordinator = coordinator_of(mock_config_entry)
+    assert all(snapshot.available for snapshot in coordinator.data.devices.values())
+    assert value_of(hass, "sensor", "dev-living-th_attr_temperature") == "23.6"

@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
 
-from custom_components.thingscloud.api import Device as ApiDevice
+from custom_components.thingscloud.api import Device as ApiDevice, DeviceSnapshot
 from custom_components.thingscloud.const import (
     CONF_DEVICE_TYPES,
     CONF_GROUPS,
@@ -34,7 +34,6 @@ from custom_components.thingscloud.const import (
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
 )
-from custom_components.thingscloud.coordinator import DeviceSnapshot
 from custom_components.thingscloud.entity_limit import entity_limit_issue_id
 from custom_components.thingscloud.sensor import DEVICE_SENSORS
 from simulator.scenarios import (

@@ -15,8 +15,9 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import ALARM_LEVEL_NAMES, ATTR_INFO, ATTR_LEVEL, ATTR_LEVEL_NAME, DOMAIN
-from .coordinator import DeviceSnapshot, ThingsCloudConfigEntry, ThingsCloudCoordinator
+from .api import ALARM_LEVEL_NAMES
+from .const import ATTR_INFO, ATTR_LEVEL, ATTR_LEVEL_NAME, DOMAIN
+from .coordinator import Snapshot, ThingsCloudConfigEntry, ThingsCloudCoordinator
 from .devices import project_identifier
 from .entity import ThingsCloudAttributeEntity, ThingsCloudDeviceEntity, async_add_device_entities
 from .realtime import RealtimeLink
@@ -25,7 +26,7 @@ from .thing_model import AttributeSpec
 PARALLEL_UPDATES = 0
 
 
-def _alarm_attributes(snapshot: DeviceSnapshot) -> dict[str, Any]:
+def _alarm_attributes(snapshot: Snapshot) -> dict[str, Any]:
     alarm = snapshot.device.alarm
     return {
         ATTR_LEVEL: alarm.level,
@@ -38,8 +39,8 @@ def _alarm_attributes(snapshot: DeviceSnapshot) -> dict[str, Any]:
 class ThingsCloudBinarySensorDescription(BinarySensorEntityDescription):
     """A binary sensor every device has, read from its snapshot."""
 
-    value_fn: Callable[[DeviceSnapshot], bool | None]
-    attributes_fn: Callable[[DeviceSnapshot], dict[str, Any] | None] = lambda _: None
+    value_fn: Callable[[Snapshot], bool | None]
+    attributes_fn: Callable[[Snapshot], dict[str, Any] | None] = lambda _: None
 
 
 DEVICE_BINARY_SENSORS: tuple[ThingsCloudBinarySensorDescription, ...] = (

@@ -55,7 +55,4 @@ ATTR_LEVEL: Final = "level"
 ATTR_LEVEL_NAME: Final = "level_name"
 ATTR_INFO: Final = "info"
 
-# ThingsCloud alarm levels: 1 普通 (minor), 2 严重 (major), 3 紧急 (critical).
-ALARM_LEVEL_NAMES: Final[dict[int, str]] = {1: "minor", 2: "major", 3: "critical"}
-
 PROJECT_IDENTIFIER_PREFIX: Final = "project_"

@@ -2,11 +2,13 @@
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
 
 from .api import Device, DeviceGroup, Project, ThingsCloudClient, ThingsCloudError
 from .const import DOMAIN, LOGGER, MANUFACTURER, PROJECT_IDENTIFIER_PREFIX
@@ -24,6 +26,12 @@ def project_identifier(project_id: str) -> tuple[str, str]:
 def device_identifier(device_id: str) -> tuple[str, str]:
     """Return the device registry identifier of a ThingsCloud device."""
     return (DOMAIN, device_id)
+
+
+@lru_cache(maxsize=4096)
+def device_info(device_id: str) -> DeviceInfo:
+    """Return the device info of a ThingsCloud device's entities (one object per device)."""
+    return DeviceInfo(identifiers={device_identifier(device_id)})
 
 
 @callback

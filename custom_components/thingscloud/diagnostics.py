@@ -17,7 +17,7 @@ from .const import (
     CONF_VIEW_SECRET,
     DOMAIN,
 )
-from .coordinator import DeviceSnapshot, ThingsCloudConfigEntry
+from .coordinator import Snapshot, ThingsCloudConfigEntry
 from .devices import project_identifier
 
 TO_REDACT: Final = {
@@ -41,7 +41,7 @@ TO_REDACT: Final = {
 }
 
 
-def _device(snapshot: DeviceSnapshot) -> dict[str, Any]:
+def _device(snapshot: Snapshot) -> dict[str, Any]:
     """Return one device: its raw object, values, thing models and how they were read."""
     return {
         "device": async_redact_data(snapshot.device.raw, TO_REDACT),

@@ -14,8 +14,8 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .api import JsonObject, JsonValue
 from .commands import CommandConfig, command_configs
 from .const import DOMAIN
-from .coordinator import DeviceSnapshot, ThingsCloudConfigEntry, ThingsCloudCoordinator
-from .devices import device_identifier, project_identifier
+from .coordinator import Snapshot, ThingsCloudConfigEntry, ThingsCloudCoordinator
+from .devices import device_identifier, device_info, project_identifier
 from .errors import translated_errors
 from .thing_model import Access, AttributeSpec
 
@@ -66,18 +66,32 @@ class ThingsCloudDeviceEntity(ThingsCloudEntity):
     """An entity of one ThingsCloud device; unique_id ``<device_id>_<key>``.
 
     Told of an update only when its device changed; available while the device is in the
-    project and its own requests succeed.
+    project and its own requests succeed. What every entity of a device can compute is a
+    property rather than an ``_attr_``: Home Assistant keeps ``_attr_`` values and their
+    cached reads in each instance, and a project has tens of thousands of entities.
     """
 
-    def __init__(self, coordinator: ThingsCloudCoordinator, device_id: str, key: str) -> None:
-        """Create the entity of one device."""
+    def __init__(
+        self, coordinator: ThingsCloudCoordinator, device_id: str, key: str | None = None
+    ) -> None:
+        """Create the entity of one device (``key=None``: the subclass says its unique_id)."""
         super().__init__(coordinator, context=device_id)
-        self.device_id = device_id
-        self._attr_unique_id = f"{device_id}_{key}"
-        self._attr_device_info = DeviceInfo(identifiers={device_identifier(device_id)})
+        if key is not None:
+            self._attr_unique_id = f"{device_id}_{key}"
 
     @property
-    def snapshot(self) -> DeviceSnapshot | None:
+    def device_id(self) -> str:
+        """Return the ThingsCloud device id."""
+        return self.coordinator_context  # type: ignore[no-any-return]
+
+    @property
+    @override
+    def device_info(self) -> DeviceInfo | None:
+        """Return the device the entity belongs to."""
+        return device_info(self.device_id)
+
+    @property
+    def snapshot(self) -> Snapshot | None:
         """Return the device's snapshot, None once it left the project."""
         return self.coordinator.data.devices.get(self.device_id)
 
@@ -96,14 +110,26 @@ class ThingsCloudAttributeEntity(ThingsCloudDeviceEntity):
     new value at once and the next update replaces it with the cloud's.
     """
 
+    _optimistic: JsonValue = _NOTHING
+
     def __init__(
         self, coordinator: ThingsCloudCoordinator, device_id: str, spec: AttributeSpec
     ) -> None:
         """Create the entity of one attribute, named by the thing model."""
-        super().__init__(coordinator, device_id, f"attr_{spec.identifier}")
+        super().__init__(coordinator, device_id)
         self.spec = spec
-        self._attr_name = spec.name
-        self._optimistic: JsonValue = _NOTHING
+
+    @property
+    @override
+    def unique_id(self) -> str:
+        """Return ``<device_id>_attr_<identifier>``."""
+        return f"{self.device_id}_attr_{self.spec.identifier}"
+
+    @property
+    @override
+    def name(self) -> str:
+        """Return the attribute's name in the thing model."""
+        return self.spec.name
 
     @property
     def attribute_value(self) -> JsonValue:
@@ -125,7 +151,8 @@ class ThingsCloudAttributeEntity(ThingsCloudDeviceEntity):
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        self._optimistic = _NOTHING
+        if self._optimistic is not _NOTHING:
+            self._optimistic = _NOTHING
         super()._handle_coordinator_update()
 
     async def _async_write_attribute(self, ha_value: object) -> None:
@@ -158,7 +185,12 @@ class ThingsCloudCommandEntity(ThingsCloudDeviceEntity):
         super().__init__(coordinator, command.device_id, f"command_{command.command_id}")
         self.command = command
         self._attr_name = command.name
-        self._attr_device_info = None
+
+    @property
+    @override
+    def device_info(self) -> None:
+        """Return nothing: the entity joins its device through ``device_entry``."""
+        return None
 
     async def _async_send_command(self, method: str, params: JsonObject) -> None:
         """Send a command to the device."""

@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import ATTR_INFO, ATTR_LEVEL, ATTR_LEVEL_NAME
-from .coordinator import ThingsCloudConfigEntry, ThingsCloudCoordinator, ThingsCloudData
+from .coordinator import ThingsCloudConfigEntry, ThingsCloudCoordinator
 from .entity import ThingsCloudDeviceEntity, async_add_device_entities
 
 PARALLEL_UPDATES = 0
@@ -36,21 +36,22 @@ class ThingsCloudAlarmEvent(ThingsCloudDeviceEntity, EventEntity):
     """A device's alarm: raised, cleared, or its level changed while alarming."""
 
     _attr_translation_key = "alarm_event"
+    _attr_event_types = list(ALARM_EVENT_TYPES)  # noqa: RUF012 - one list, never changed
 
     def __init__(self, coordinator: ThingsCloudCoordinator, device_id: str) -> None:
         """Create the alarm event entity of a device."""
         super().__init__(coordinator, device_id, "alarm_event")
-        self._attr_event_types = list(ALARM_EVENT_TYPES)
-        self._handled: ThingsCloudData | None = coordinator.data
+        # The alarm changes already fired (those before the entity existed never are).
+        self._handled = coordinator.data.alarms
 
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
         """Fire this device's alarm changes of a new update (once per update)."""
-        data = self.coordinator.data
-        if data is not self._handled:
-            self._handled = data
-            for change in data.alarms:
+        alarms = self.coordinator.data.alarms
+        if alarms is not self._handled:
+            self._handled = alarms
+            for change in alarms:
                 if change.device_id == self.device_id:
                     self._trigger_event(
                         change.event_type,

@@ -8,8 +8,8 @@ from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
+from .api import ALARM_LEVEL_NAMES
 from .const import (
-    ALARM_LEVEL_NAMES,
     ATTR_ALARM,
     ATTR_INFO,
     ATTR_LEVEL,

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -15,7 +16,7 @@ from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import DeviceSnapshot, ThingsCloudConfigEntry, ThingsCloudCoordinator
+from .coordinator import Snapshot, ThingsCloudConfigEntry, ThingsCloudCoordinator
 from .entity import (
     ThingsCloudAttributeEntity,
     ThingsCloudDeviceEntity,
@@ -45,7 +46,7 @@ PROJECT_STATISTICS = (
 class ThingsCloudDeviceSensorDescription(SensorEntityDescription):
     """A sensor every device has, read from its snapshot."""
 
-    value_fn: Callable[[DeviceSnapshot], datetime | None]
+    value_fn: Callable[[Snapshot], datetime | None]
 
 
 DEVICE_SENSORS: tuple[ThingsCloudDeviceSensorDescription, ...] = (
@@ -125,6 +126,21 @@ class ThingsCloudDeviceSensor(ThingsCloudDeviceEntity, SensorEntity):
         return self.entity_description.value_fn(snapshot) if snapshot is not None else None
 
 
+@lru_cache(maxsize=1024)
+def _attribute_description(spec: AttributeSpec) -> SensorEntityDescription:
+    """Return the description of an attribute's sensor (one object per equal spec)."""
+    return SensorEntityDescription(
+        key=spec.identifier,
+        native_unit_of_measurement=spec.native_unit,
+        # The device's own unit, as the ThingsCloud console shows it (users can pick another).
+        suggested_unit_of_measurement=spec.native_unit,
+        device_class=SensorDeviceClass(spec.device_class) if spec.device_class else None,
+        state_class=SensorStateClass(spec.state_class) if spec.state_class else None,
+        suggested_display_precision=spec.precision,
+        options=spec.option_labels or None,
+    )
+
+
 class ThingsCloudAttributeSensor(ThingsCloudAttributeEntity, SensorEntity):
     """A read-only (or complex) attribute."""
 
@@ -133,16 +149,7 @@ class ThingsCloudAttributeSensor(ThingsCloudAttributeEntity, SensorEntity):
     ) -> None:
         """Create the sensor of an attribute."""
         super().__init__(coordinator, device_id, spec)
-        self.entity_description = SensorEntityDescription(
-            key=spec.identifier,
-            native_unit_of_measurement=spec.native_unit,
-            # The device's own unit, as the ThingsCloud console shows it (users can pick another).
-            suggested_unit_of_measurement=spec.native_unit,
-            device_class=SensorDeviceClass(spec.device_class) if spec.device_class else None,
-            state_class=SensorStateClass(spec.state_class) if spec.state_class else None,
-            suggested_display_precision=spec.precision,
-            options=spec.option_labels or None,
-        )
+        self.entity_description = _attribute_description(spec)
 
     @property
     @override

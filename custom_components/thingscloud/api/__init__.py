@@ -40,12 +40,16 @@ from .models import (
 from .pacing import PacingState
 from .params import encode_path_segment
 from .parsing import JsonObject, JsonValue, parse_bool, parse_number, parse_timestamp
+from .project import AlarmChange, DeviceSnapshot, ProjectData, ProjectReader
 from .transport import normalize_endpoint
+from .vocabulary import ALARM_LEVEL_NAMES
 
 __all__ = [
+    "ALARM_LEVEL_NAMES",
     "DEVICES_PAGE_RECORDS",
     "Admin",
     "AdminCredentials",
+    "AlarmChange",
     "AlarmLog",
     "AppCredentials",
     "Attribute",
@@ -58,6 +62,7 @@ __all__ = [
     "DeviceCertificate",
     "DeviceGroup",
     "DevicePage",
+    "DeviceSnapshot",
     "DeviceType",
     "DeviceTypeInfo",
     "ExtendInfo",
@@ -65,6 +70,8 @@ __all__ = [
     "JsonValue",
     "PacingState",
     "Project",
+    "ProjectData",
+    "ProjectReader",
     "SeriesPoint",
     "ThingsCloudApiError",
     "ThingsCloudAuthError",

@@ -6,6 +6,9 @@ device classes are spelled as Home Assistant's values (``"°C"``, ``"humidity"``
 
 from typing import Final
 
+# Alarm levels: 1 普通 (minor), 2 严重 (major), 3 紧急 (critical).
+ALARM_LEVEL_NAMES: Final[dict[int, str]] = {1: "minor", 2: "major", 3: "critical"}
+
 # attr_type and data_type words are compared without whitespace, "_" and "-", case-folded.
 
 # Canonical attr_type -> its other spellings. report is read-only; push and share are written
