@@ -8,6 +8,7 @@ import gc
 import math
 import os
 from pathlib import Path
+import tempfile
 import time
 from typing import Any
 from unittest.mock import patch
@@ -117,11 +118,16 @@ def realtime_options(sim: SimulatorProcess) -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def ha_instance() -> AsyncIterator[HomeAssistant]:
-    """A Home Assistant test instance that finds custom_components/thingscloud."""
-    async with async_test_home_assistant() as hass:
-        # As tests/conftest.py does: let the loader look for custom integrations again.
-        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-        yield hass
+    """A Home Assistant test instance that finds custom_components/thingscloud.
+
+    Its configuration directory is a fresh temporary one: the registries the benchmark
+    saves must not pile up in the test plugin's shared directory from run to run.
+    """
+    with tempfile.TemporaryDirectory(prefix="thingscloud-bench-") as config_dir:
+        async with async_test_home_assistant(config_dir=config_dir) as hass:
+            # As tests/conftest.py does: let the loader look for custom integrations again.
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+            yield hass
 
 
 @contextlib.contextmanager
