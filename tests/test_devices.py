@@ -9,7 +9,7 @@ from custom_components.thingscloud.api import (
     ThingsCloudConnectionError,
     ThingsCloudRateLimitError,
 )
-from custom_components.thingscloud.devices import async_suggested_areas
+from custom_components.thingscloud.api.project import ProjectReader
 from custom_components.thingscloud.errors import bounded_retry_after
 
 TREE = [
@@ -37,7 +37,9 @@ async def test_the_innermost_group_names_the_area() -> None:
         Device.from_api({"id": "c"}),
     ]
 
-    areas = await async_suggested_areas(client, TREE, devices)
+    reader = ProjectReader(client, lambda identifier, value, model: identifier)
+    reader.groups_tree = TREE
+    areas = await reader.innermost_group_names(devices)
 
     assert areas == {"a": "Kitchen"}
     client.get_device.assert_awaited_once_with("c")

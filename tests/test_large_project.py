@@ -34,7 +34,6 @@ from custom_components.thingscloud.const import (
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
 )
-from custom_components.thingscloud.entity_limit import entity_limit_issue_id
 from custom_components.thingscloud.sensor import DEVICE_SENSORS
 from simulator.scenarios import (
     GENERATED_PROJECT_ID,
@@ -86,7 +85,7 @@ async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 def issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
-    return ir.async_get(hass).async_get_issue(DOMAIN, entity_limit_issue_id(entry.entry_id))
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"entity_limit_reached_{entry.entry_id}")
 
 
 def shown(hass: HomeAssistant) -> list[str]:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .api import (
@@ -37,11 +36,10 @@ from .const import (
 )
 from .devices import (
     async_register_project,
-    async_suggested_areas,
     async_sync_devices,
     registered_device_ids,
 )
-from .errors import update_failed
+from .errors import async_clear_issue, async_show_issue, update_failed
 from .thing_model import AttributeSpec, describe_attribute
 
 if TYPE_CHECKING:
@@ -257,12 +255,7 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
         unregistered = [
             device for device_id, device in changed.items() if device_id not in registered
         ]
-        groups = self.reader.groups_tree
-        areas = (
-            await async_suggested_areas(self.client, groups, unregistered)
-            if unregistered and groups
-            else {}
-        )
+        areas = await self.reader.innermost_group_names(unregistered) if unregistered else {}
         async_sync_devices(
             self.hass,
             self.config_entry,
@@ -275,20 +268,11 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
     def _note_rate_limit(self, *, limited: bool) -> None:
         """Raise a repair issue while ThingsCloud keeps rate-limiting the cycles."""
         self._rate_limited_cycles = self._rate_limited_cycles + 1 if limited else 0
-        issue_id = f"{ISSUE_RATE_LIMITED}_{self.config_entry.entry_id}"
         if self._rate_limited_cycles == RATE_LIMITED_CYCLES_FOR_ISSUE:
             LOGGER.warning("ThingsCloud keeps refusing requests as too many (HTTP 429)")
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_RATE_LIMITED,
-                translation_placeholders={"title": self.config_entry.title},
-            )
+            async_show_issue(self.hass, self.config_entry, ISSUE_RATE_LIMITED)
         elif not limited:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            async_clear_issue(self.hass, self.config_entry, ISSUE_RATE_LIMITED)
 
 
 def _registry_fields(device: Device) -> tuple[str, str | None, str | None]:

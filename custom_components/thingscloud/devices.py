@@ -1,7 +1,6 @@
 """The ThingsCloud project and its devices in Home Assistant's device registry."""
 
-import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Final
 
@@ -10,12 +9,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 
-from .api import Device, DeviceGroup, Project, ThingsCloudClient, ThingsCloudError
+from .api import Device, Project
 from .const import DOMAIN, LOGGER, MANUFACTURER, PROJECT_IDENTIFIER_PREFIX
 
 PROJECT_URL: Final = "https://www.thingscloud.xyz/"
-# Devices whose groups are read at once to suggest their area.
-MAX_PARALLEL_GROUP_READS: Final = 4
 
 
 def project_identifier(project_id: str) -> tuple[str, str]:
@@ -60,52 +57,6 @@ def registered_device_ids(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
         for domain, identifier in device.identifiers
         if domain == DOMAIN and not identifier.startswith(PROJECT_IDENTIFIER_PREFIX)
     }
-
-
-def _group_names(groups: Sequence[DeviceGroup]) -> dict[str, tuple[int, str]]:
-    """Return group id -> (depth, name) for a group tree; a repeated id counts where deepest.
-
-    (The client parses at most MAX_GROUP_DEPTH levels: the tree is finite.)
-    """
-    names: dict[str, tuple[int, str]] = {}
-    level = [(0, group) for group in groups]
-    while level:
-        depth, group = level.pop()
-        if depth >= names.get(group.id, (-1, ""))[0]:
-            names[group.id] = (depth, group.name or group.id)
-        level.extend((depth + 1, child) for child in group.children)
-    return names
-
-
-async def async_suggested_areas(
-    client: ThingsCloudClient, groups: Sequence[DeviceGroup], devices: Iterable[Device]
-) -> dict[str, str]:
-    """Return the area to suggest per device: the name of its innermost group.
-
-    The device list does not say which groups a device is in; ``GET /device/<id>`` does.
-    A device whose groups cannot be read gets no suggestion.
-    """
-    names = _group_names(groups)
-    semaphore = asyncio.Semaphore(MAX_PARALLEL_GROUP_READS)
-
-    async def groups_of(device: Device) -> tuple[str, ...]:
-        if device.groups:
-            return device.groups
-        try:
-            async with semaphore:
-                return (await client.get_device(device.id)).groups
-        except ThingsCloudError as err:
-            LOGGER.debug("Cannot read the groups of ThingsCloud device %s: %s", device.id, err)
-            return ()
-
-    devices = list(devices)
-    memberships = await asyncio.gather(*(groups_of(device) for device in devices))
-    areas: dict[str, str] = {}
-    for device, group_ids in zip(devices, memberships, strict=True):
-        known = [names[group_id] for group_id in group_ids if group_id in names]
-        if known:
-            areas[device.id] = max(known, key=lambda depth_name: depth_name[0])[1]
-    return areas
 
 
 @callback

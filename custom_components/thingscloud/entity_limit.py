@@ -11,17 +11,13 @@ from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_platform, entity_registry as er, issue_registry as ir
+from homeassistant.helpers import entity_platform, entity_registry as er
 from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
+from .errors import async_clear_issue, async_show_issue
 
 ISSUE_ENTITY_LIMIT: Final = "entity_limit_reached"
-
-
-def entity_limit_issue_id(entry_id: str) -> str:
-    """Return the id of the repair issue of one config entry."""
-    return f"{ISSUE_ENTITY_LIMIT}_{entry_id}"
 
 
 class EntityLimit:
@@ -56,9 +52,7 @@ class EntityLimit:
         self._watching = True
         self.async_count(set())
         self._entry.async_on_unload(
-            lambda: ir.async_delete_issue(
-                self._hass, DOMAIN, entity_limit_issue_id(self._entry.entry_id)
-            )
+            lambda: async_clear_issue(self._hass, self._entry, ISSUE_ENTITY_LIMIT)
         )
 
     @callback
@@ -76,22 +70,14 @@ class EntityLimit:
             self._pending
         )
         limit = entity_platform.MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
-        issue_id = entity_limit_issue_id(self._entry.entry_id)
         if count <= limit:
-            ir.async_delete_issue(self._hass, DOMAIN, issue_id)
+            async_clear_issue(self._hass, self._entry, ISSUE_ENTITY_LIMIT)
             return
-        ir.async_create_issue(
+        async_show_issue(
             self._hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_ENTITY_LIMIT,
-            translation_placeholders={
-                "title": self._entry.title,
-                "count": str(count),
-                "limit": str(limit),
-                "missing": str(count - limit),
-            },
+            self._entry,
+            ISSUE_ENTITY_LIMIT,
+            count=str(count),
+            limit=str(limit),
+            missing=str(count - limit),
         )

@@ -1,15 +1,17 @@
-"""The one place where ThingsCloud client errors become translated Home Assistant errors."""
+"""The one place where ThingsCloud failures become translated errors and repair issues."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final
 
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     HomeAssistantError,
     ServiceValidationError,
 )
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api import (
@@ -85,3 +87,30 @@ def translated_errors(hass: HomeAssistant, entry: ThingsCloudConfigEntry) -> Ite
             translation_key=failure_key(err),
             translation_placeholders={"error": str(err)},
         ) from err
+
+
+@callback
+def async_show_issue(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    key: str,
+    *,
+    severity: ir.IssueSeverity = ir.IssueSeverity.WARNING,
+    **placeholders: str,
+) -> None:
+    """Raise (or update) the entry's repair issue ``key``, titled with the entry's title."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"{key}_{entry.entry_id}",
+        is_fixable=False,
+        severity=severity,
+        translation_key=key,
+        translation_placeholders={"title": entry.title, **placeholders},
+    )
+
+
+@callback
+def async_clear_issue(hass: HomeAssistant, entry: ConfigEntry, key: str) -> None:
+    """Delete the entry's repair issue ``key``, if raised."""
+    ir.async_delete_issue(hass, DOMAIN, f"{key}_{entry.entry_id}")

@@ -15,8 +15,9 @@ from .api.realtime import (
     ThingsCloudRealtimeAuthError,
     parse_realtime_url,
 )
-from .const import CONF_MQTT_URL, CONF_VIEW_KEY, CONF_VIEW_SECRET, DOMAIN, LOGGER, REALTIME_FIELDS
+from .const import CONF_MQTT_URL, CONF_VIEW_KEY, CONF_VIEW_SECRET, LOGGER, REALTIME_FIELDS
 from .coordinator import ThingsCloudConfigEntry, ThingsCloudCoordinator
+from .errors import async_clear_issue, async_show_issue
 
 ISSUE_REALTIME_AUTH: Final = "realtime_auth_failed"
 # Seconds between reconnection attempts: doubling from the first, capped at the second.
@@ -42,7 +43,6 @@ class RealtimeLink:
         self._entry = entry
         self._coordinator = coordinator
         self._listeners: set[CALLBACK_TYPE] = set()
-        self._issue_id = f"{ISSUE_REALTIME_AUTH}_{entry.entry_id}"
         self.connected = False
         endpoint = parse_realtime_url(entry.options[CONF_MQTT_URL])
         self._subscriber = RealtimeSubscriber(
@@ -81,7 +81,7 @@ class RealtimeLink:
             self._hass, self._subscriber.run(), f"thingscloud real-time updates {self._entry.title}"
         )
         self._entry.async_on_unload(
-            lambda: ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+            lambda: async_clear_issue(self._hass, self._entry, ISSUE_REALTIME_AUTH)
         )
 
     @callback
@@ -102,7 +102,7 @@ class RealtimeLink:
     def _on_link(self, up: bool) -> None:
         self.connected = up
         if up:
-            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+            async_clear_issue(self._hass, self._entry, ISSUE_REALTIME_AUTH)
         self._coordinator.async_set_realtime(up=up)
         for listener in list(self._listeners):
             listener()
@@ -110,12 +110,6 @@ class RealtimeLink:
     @callback
     def _on_auth_error(self, err: ThingsCloudRealtimeAuthError) -> None:
         LOGGER.warning("The ThingsCloud MQTT subscription refused the view key or secret: %s", err)
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            self._issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_REALTIME_AUTH,
-            translation_placeholders={"title": self._entry.title},
+        async_show_issue(
+            self._hass, self._entry, ISSUE_REALTIME_AUTH, severity=ir.IssueSeverity.ERROR
         )

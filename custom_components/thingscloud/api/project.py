@@ -4,10 +4,18 @@ HA-free. How a cycle decides what to read: docs/architecture.md.
 """
 
 import asyncio
-from collections.abc import Callable, Collection, Coroutine, Hashable, Iterable, Mapping
+from collections.abc import (
+    Callable,
+    Collection,
+    Coroutine,
+    Hashable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field, replace
 import logging
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from .client import ThingsCloudClient
 from .errors import (
@@ -22,6 +30,9 @@ from .parsing import JsonValue
 from .vocabulary import ALARM_LEVEL_NAMES
 
 _LOGGER = logging.getLogger(__name__)
+
+# Devices whose groups are read at once (for their innermost group's name).
+MAX_PARALLEL_GROUP_READS: Final = 4
 
 type AlarmEventType = Literal["raised", "cleared", "level_changed"]
 type Describe[S] = Callable[[str, JsonValue, AttributeModel | None], S]
@@ -130,6 +141,35 @@ class ProjectReader[S: Hashable]:
         except ThingsCloudError as err:
             _LOGGER.debug("Cannot read the device groups: %s", err)
         return self.project
+
+    async def innermost_group_names(self, devices: Iterable[Device]) -> dict[str, str]:
+        """Return the name of each device's innermost group (devices in none are left out).
+
+        The device list does not say which groups a device is in; ``GET /device/<id>`` does.
+        A device whose groups cannot be read is left out.
+        """
+        if not self.groups_tree:
+            return {}
+        names = _group_names(self.groups_tree)
+        semaphore = asyncio.Semaphore(MAX_PARALLEL_GROUP_READS)
+
+        async def groups_of(device: Device) -> tuple[str, ...]:
+            if device.groups:
+                return device.groups
+            try:
+                async with semaphore:
+                    return (await self.client.get_device(device.id)).groups
+            except ThingsCloudError as err:
+                _LOGGER.debug("Cannot read the groups of ThingsCloud device %s: %s", device.id, err)
+                return ()
+
+        devices = list(devices)
+        memberships = await asyncio.gather(*(groups_of(device) for device in devices))
+        found: dict[str, str] = {}
+        for device, group_ids in zip(devices, memberships, strict=True):
+            if known := [names[group_id] for group_id in group_ids if group_id in names]:
+                found[device.id] = max(known, key=lambda depth_name: depth_name[0])[1]
+        return found
 
     def mark_stale(self, device_id: str) -> None:
         """Re-read a device next cycle, even if its activity did not move (after a write)."""
@@ -406,6 +446,18 @@ def _with_subgroups(tree: Iterable[DeviceGroup], chosen: set[str]) -> set[str]:
             found.add(group.id)
         level.extend((child, inside or child.id in chosen) for child in group.children)
     return found | chosen
+
+
+def _group_names(groups: Sequence[DeviceGroup]) -> dict[str, tuple[int, str]]:
+    """Return group id -> (depth, name) for a group tree; a repeated id counts where deepest."""
+    names: dict[str, tuple[int, str]] = {}
+    level = [(0, group) for group in groups]
+    while level:
+        depth, group = level.pop()
+        if depth >= names.get(group.id, (-1, ""))[0]:
+            names[group.id] = (depth, group.name or group.id)
+        level.extend((depth + 1, child) for child in group.children)
+    return names
 
 
 def _alarm_changes[S](
