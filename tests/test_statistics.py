@@ -18,9 +18,9 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
+from custom_components.thingscloud.api.meters import hourly_readings
 from custom_components.thingscloud.statistics import (
     EnergyStatistics,
-    hourly_rows,
     statistic_id,
 )
 from simulator.state import SeriesPoint
@@ -243,7 +243,7 @@ def test_rows_of_a_reset_and_of_bad_values() -> None:
     def point(minutes: int, value: Any) -> Any:
         return type("Point", (), {"ts": base + timedelta(minutes=minutes), "value": value})()
 
-    rows = hourly_rows(
+    rows = hourly_readings(
         [
             point(0, 10),
             point(30, 12),
@@ -255,7 +255,7 @@ def test_rows_of_a_reset_and_of_bad_values() -> None:
         state=9.0,
         total=100.0,
     )
-    assert [(row["start"], row["state"], row["sum"]) for row in rows] == [
+    assert rows == [
         (base, 12, 103.0),
         (base + HOUR, 4, 107.0),
     ]

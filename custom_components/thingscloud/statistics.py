@@ -5,7 +5,6 @@ hour it imports, per meter, the complete hours since the last imported one (up t
 back the first time), so hours in which Home Assistant was not running are filled too.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import re
@@ -27,7 +26,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
-from .api import SeriesPoint, parse_number
+from .api.meters import hourly_readings
 from .const import DOMAIN, LOGGER
 from .coordinator import ThingsCloudConfigEntry
 from .thing_model import AttributeSpec
@@ -45,31 +44,6 @@ def statistic_id(device_id: str, identifier: str) -> str:
 def is_meter(spec: AttributeSpec) -> bool:
     """Return whether an attribute is a cumulative meter (a total_increasing sensor)."""
     return spec.platform is Platform.SENSOR and spec.state_class == "total_increasing"
-
-
-def hourly_rows(
-    points: Iterable[SeriesPoint], state: float | None, total: float
-) -> list[StatisticData]:
-    """Return one row per hour with readings: the hour's last reading and the running sum.
-
-    ``state`` and ``total`` are where the previous import stopped. A reading lower than the
-    one before is a meter reset: the sum goes on from the new reading.
-    """
-    rows: list[StatisticData] = []
-    for point in points:
-        value = parse_number(point.value)
-        if value is None or point.ts is None:
-            continue
-        if state is not None:
-            total += value if value < state else value - state
-        state = value
-        hour = point.ts.replace(minute=0, second=0, microsecond=0)
-        row = StatisticData(start=hour, state=value, sum=total)
-        if rows and rows[-1]["start"] == hour:
-            rows[-1] = row
-        else:
-            rows.append(row)
-    return rows
 
 
 @dataclass(slots=True)
@@ -158,7 +132,10 @@ class EnergyStatistics:
             status.error = str(err)
             return
         status.error = None
-        imported = hourly_rows(points, state, total)
+        imported = [
+            StatisticData(start=hour.start, state=hour.state, sum=hour.sum)
+            for hour in hourly_readings(points, state, total)
+        ]
         if not imported:
             return
         device_class = SensorDeviceClass(spec.device_class) if spec.device_class else None
