@@ -1,16 +1,23 @@
 """Checks of the arguments callers give the client, before anything is sent.
 
-Every check raises ``ValueError`` (``ThingsCloudInvalidIdError`` for path parameters).
+Every check raises ``ValueError`` (``ThingsCloudInvalidIdError`` for path parameters,
+``InvalidInputError`` for the checks of an action's input).
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 import json
-from typing import cast
+import re
+from typing import Any, Final, cast
 import unicodedata
 from urllib.parse import quote
 
-from .const import MAX_ID_LENGTH
+from .const import (
+    MAX_ID_LENGTH,
+    SERIES_MAX_RANGE_DAYS,
+    SERIES_PAGE_RECORDS_MAX,
+    SERIES_PAGE_RECORDS_MIN,
+)
 from .errors import ThingsCloudInvalidIdError
 from .parsing import JsonObject, JsonValue
 
@@ -119,3 +126,91 @@ def check_hex(message: str) -> None:
     digits = "".join(message.split())
     if len(digits) % 2 or any(char not in "0123456789abcdefABCDEF" for char in digits):
         raise ValueError("A hex message must be pairs of hex digits")
+
+
+# --- the input of an action, checked with a translated message -------------------------
+
+MAX_HISTORY_RANGE: Final = timedelta(days=SERIES_MAX_RANGE_DAYS)
+# Bytes as pairs of hex digits separated by whitespace: "01 03 FF".
+_HEX_MESSAGE: Final = re.compile(r"[0-9A-Fa-f]{2}(?:\s+[0-9A-Fa-f]{2})*")
+
+
+class InvalidInputError(ValueError):
+    """Input refused before anything is sent: a translation key and its placeholders."""
+
+    def __init__(self, translation_key: str, **placeholders: str) -> None:
+        """Keep the key and placeholders of the message."""
+        self.translation_key = translation_key
+        self.translation_placeholders = placeholders
+        super().__init__(translation_key)
+
+
+def nonempty_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Return attributes to write, refusing none."""
+    if not attributes:
+        raise InvalidInputError("empty_attributes")
+    return attributes
+
+
+def data_stream_message(message_type: str, message: object) -> str | dict[str, Any]:
+    """Return a data stream message checked against its type (``hex``, ``text``, ``json``)."""
+    if message_type == "json":
+        if isinstance(message, str):
+            try:
+                message = json.loads(message)
+            except ValueError, RecursionError:
+                raise InvalidInputError("json_message_not_object") from None
+        if not isinstance(message, dict):
+            raise InvalidInputError("json_message_not_object")
+        return cast("dict[str, Any]", message)
+    if not isinstance(message, str):
+        raise InvalidInputError("message_not_text", type=message_type)
+    if message_type == "hex":
+        message = message.strip()
+        if not _HEX_MESSAGE.fullmatch(message):
+            raise InvalidInputError("invalid_hex_message")
+    elif not message:
+        raise InvalidInputError("empty_text_message")
+    return message
+
+
+def check_page(page: int, page_records: int) -> None:
+    """Refuse a page below 1 or a page size outside what the API serves."""
+    if page < 1:
+        raise InvalidInputError("invalid_page", page=str(page))
+    if not SERIES_PAGE_RECORDS_MIN <= page_records <= SERIES_PAGE_RECORDS_MAX:
+        raise InvalidInputError(
+            "invalid_page_records",
+            page_records=str(page_records),
+            min=str(SERIES_PAGE_RECORDS_MIN),
+            max=str(SERIES_PAGE_RECORDS_MAX),
+        )
+
+
+def history_range(
+    start: datetime | None, end: datetime | None, zone: tzinfo
+) -> tuple[datetime | None, datetime | None]:
+    """Return the range to ask for: both ends or neither, at most 30 days apart.
+
+    The API applies a range only when both ends are given, so a lone end is completed to
+    the longest range allowed. Naive datetimes, and the times in messages, are in ``zone``.
+    """
+    start, end = (
+        value if value is None or value.tzinfo else value.replace(tzinfo=zone)
+        for value in (start, end)
+    )
+    if start is None and end is not None:
+        start = end - MAX_HISTORY_RANGE
+    elif end is None and start is not None:
+        end = start + MAX_HISTORY_RANGE
+    if start is None or end is None:
+        return None, None
+    if end < start:
+        raise InvalidInputError(
+            "end_before_start",
+            start=start.astimezone(zone).isoformat(),
+            end=end.astimezone(zone).isoformat(),
+        )
+    if end - start > MAX_HISTORY_RANGE:
+        raise InvalidInputError("range_too_long", days=str(MAX_HISTORY_RANGE.days))
+    return start, end
