@@ -132,6 +132,8 @@ def test_every_action_and_field_is_translated(language: str) -> None:
     source = (INTEGRATION / "services.py").read_text(encoding="utf-8")
     keys = set(re.findall(r'_validation_error\(\s*"(\w+)"', source))
     keys |= set(re.findall(r'translation_key="(\w+)"', source))
+    checks = (INTEGRATION / "api" / "params.py").read_text(encoding="utf-8")
+    keys |= set(re.findall(r'InvalidInputError\(\s*"(\w+)"', checks))
     assert len(keys) > 15
     for key in keys:
         assert strings["exceptions"][key]["message"], key
