@@ -9,10 +9,19 @@ from custom_components.thingscloud.api.params import (
     MAX_HISTORY_RANGE,
     InvalidInputError,
     check_page,
+    command_params,
     data_stream_message,
     history_range,
     nonempty_attributes,
 )
+
+
+def nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
 
 SHANGHAI = timezone(timedelta(hours=8))
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -101,3 +110,20 @@ def test_history_range_refusals() -> None:
     with pytest.raises(InvalidInputError) as err:
         history_range(T0, T0 + MAX_HISTORY_RANGE + timedelta(seconds=1), UTC)
     assert refusal(err) == ("range_too_long", {"days": "30"})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, {}),
+        ({"a": [1, 2.5, None, "x", True]}, {"a": [1, 2.5, None, "x", True]}),
+        (nested(32), nested(32)),
+        (nested(34), None),
+        ({"a": float("nan")}, None),
+        ({1: "a"}, None),
+        ([1], None),
+        ("{}", None),
+    ],
+)
+def test_command_params(value: object, expected: object) -> None:
+    assert command_params(value) == expected

@@ -7,6 +7,7 @@ Every check raises ``ValueError`` (``ThingsCloudInvalidIdError`` for path parame
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 import json
+import math
 import re
 from typing import Any, Final, cast
 import unicodedata
@@ -126,6 +127,31 @@ def check_hex(message: str) -> None:
     digits = "".join(message.split())
     if len(digits) % 2 or any(char not in "0123456789abcdefABCDEF" for char in digits):
         raise ValueError("A hex message must be pairs of hex digits")
+
+
+MAX_PARAMS_DEPTH: Final = 32
+
+
+def _is_json(value: object, depth: int = 0) -> bool:
+    """Return whether a value can be stored and sent as JSON (finite numbers, bounded depth)."""
+    if depth > MAX_PARAMS_DEPTH:
+        return False
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if value is None or isinstance(value, str | bool | int):
+        return True
+    if isinstance(value, list):
+        return all(_is_json(item, depth + 1) for item in value)
+    return isinstance(value, dict) and all(
+        isinstance(key, str) and _is_json(item, depth + 1) for key, item in value.items()
+    )
+
+
+def command_params(value: object) -> dict[str, Any] | None:
+    """Return a command's parameters as an object (empty when not given); None if unusable."""
+    if value is None:
+        return {}
+    return value if isinstance(value, dict) and _is_json(value) else None
 
 
 # --- the input of an action, checked with a translated message -------------------------
