@@ -1,8 +1,7 @@
 """Config flow: sign-in, reauthentication, reconfiguration, options and command subentries."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-import math
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, Final, override
 from uuid import uuid4
 
@@ -16,6 +15,7 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import FlowHandler, FlowResult
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -43,11 +43,8 @@ from .api import (
     ThingsCloudInvalidEndpointError,
     normalize_endpoint,
 )
-from .api.realtime import (
-    ThingsCloudRealtimeAuthError,
-    check_realtime,
-    parse_realtime_url,
-)
+from .api.params import command_params
+from .api.realtime import ThingsCloudRealtimeAuthError, check_realtime, parse_realtime_url
 from .const import (
     AUTH_TYPE_ADMIN,
     AUTH_TYPE_APP,
@@ -85,7 +82,7 @@ from .devices import device_identifier
 # Values never echoed back into a form.
 SECRET_FIELDS: Final = frozenset({CONF_SECRET_KEY, CONF_PASSWORD, CONF_VIEW_SECRET})
 EXAMPLE_ENDPOINT: Final = "https://sh-1-api.iot-api.com"
-# Text selectors by field; a field not listed is plain text.
+# Selectors by field; a field not listed is plain text.
 _SELECTORS: Final = {
     CONF_ENDPOINT: TextSelector(TextSelectorConfig(type=TextSelectorType.URL, autocomplete="url")),
     CONF_MQTT_URL: TextSelector(TextSelectorConfig(type=TextSelectorType.URL, autocomplete="off")),
@@ -96,23 +93,39 @@ _SELECTORS: Final = {
             TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
         ),
     ),
+    **dict.fromkeys((CONF_PARAMS, CONF_OFF_PARAMS), ObjectSelector()),
 }
 _TEXT: Final = TextSelector(TextSelectorConfig(autocomplete="off"))
-MAX_PARAMS_DEPTH: Final = 32
 
 
-def _schema(required: Sequence[str], optional: Sequence[str] = ()) -> dict[probatio.Marker, Any]:
-    """Return form fields with their selectors."""
-    fields: dict[probatio.Marker, Any] = {
-        probatio.Required(key): _SELECTORS.get(key, _TEXT) for key in required
+def _schema(keys: Sequence[str], optional: Collection[str] = ()) -> dict[probatio.Marker, Any]:
+    """Return form fields in order, with their selectors; those in ``optional`` optional."""
+    return {
+        (probatio.Optional if key in optional else probatio.Required)(key): _SELECTORS.get(
+            key, _TEXT
+        )
+        for key in keys
     }
-    fields.update({probatio.Optional(key): _SELECTORS.get(key, _TEXT) for key in optional})
-    return fields
 
 
-def _public(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the values that may be shown again in a form."""
-    return {key: value for key, value in values.items() if key not in SECRET_FIELDS}
+def _form[R: FlowResult[Any, Any]](
+    flow: FlowHandler[Any, R, Any],
+    step_id: str,
+    fields: dict[probatio.Marker, Any],
+    values: Mapping[str, Any],
+    errors: dict[str, str],
+    *,
+    placeholders: Mapping[str, str] | None = None,
+) -> R:
+    """Show a form, suggesting the values that are not secret."""
+    return flow.async_show_form(
+        step_id=step_id,
+        data_schema=flow.add_suggested_values_to_schema(
+            probatio.Schema(fields), {k: v for k, v in values.items() if k not in SECRET_FIELDS}
+        ),
+        errors=errors,
+        description_placeholders=placeholders,
+    )
 
 
 def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,15 +133,6 @@ def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: value.strip() if isinstance(value, str) and key != CONF_PASSWORD else value
         for key, value in user_input.items()
-    }
-
-
-def _entry_data(auth_type: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Return entry data: the endpoint, the auth type and its credentials only."""
-    return {
-        CONF_ENDPOINT: values[CONF_ENDPOINT],
-        CONF_AUTH_TYPE: auth_type,
-        **{key: values[key] for key in CREDENTIAL_FIELDS[auth_type]},
     }
 
 
@@ -175,23 +179,6 @@ class ThingsCloudConfigFlow(ConfigFlow, domain=DOMAIN):
             LOGGER.exception("Unexpected error while checking the ThingsCloud credentials")
             return None, {"base": "unknown"}
 
-    def _show(
-        self,
-        step_id: str,
-        fields: dict[probatio.Marker, Any],
-        values: Mapping[str, Any],
-        errors: dict[str, str],
-        **placeholders: str,
-    ) -> ConfigFlowResult:
-        return self.async_show_form(
-            step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(fields), _public(values)
-            ),
-            errors=errors,
-            description_placeholders={"example_endpoint": EXAMPLE_ENDPOINT, **placeholders},
-        )
-
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user choose how to sign in."""
@@ -199,30 +186,11 @@ class ThingsCloudConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_app(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Sign in with an API application (AppID, Access Key, Secret Key)."""
-        return await self._async_step_setup(AUTH_TYPE_APP, user_input)
+        return await self._async_step_sign_in(AUTH_TYPE_APP, user_input)
 
     async def async_step_admin(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Sign in with an administrator account (AppID, account, password)."""
-        return await self._async_step_setup(AUTH_TYPE_ADMIN, user_input)
-
-    async def _async_step_setup(
-        self, auth_type: str, user_input: dict[str, Any] | None
-    ) -> ConfigFlowResult:
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            user_input = _clean(user_input)
-            data = _entry_data(auth_type, user_input)
-            project, errors = await self._async_check(data)
-            if project is not None:
-                await self.async_set_unique_id(project.id, raise_on_progress=False)
-                self._abort_if_unique_id_configured()
-                return self.async_create_entry(
-                    title=project.name or project.id,
-                    data=data,
-                    options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL},
-                )
-        fields = _schema((CONF_ENDPOINT, *CREDENTIAL_FIELDS[auth_type]))
-        return self._show(auth_type, fields, user_input or {}, errors)
+        return await self._async_step_sign_in(AUTH_TYPE_ADMIN, user_input)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start reauthentication after ThingsCloud rejected the stored credentials."""
@@ -232,46 +200,62 @@ class ThingsCloudConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the credentials of the entry's sign-in way again."""
-        entry = self._get_reauth_entry()
-        auth_type: str = entry.data[CONF_AUTH_TYPE]
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            user_input = _clean(user_input)
-            data = _entry_data(auth_type, {**entry.data, **user_input})
-            project, errors = await self._async_check(data)
-            if project is not None:
-                await self.async_set_unique_id(project.id, raise_on_progress=False)
-                self._abort_if_unique_id_mismatch()
-                return self.async_update_reload_and_abort(entry, data=data)
-            # The stored endpoint is not on this form: show its error as a general one.
-            errors = {"base": next(iter(errors.values()))}
-        fields = _schema(CREDENTIAL_FIELDS[auth_type])
-        values = user_input if user_input is not None else entry.data
-        return self._show("reauth_confirm", fields, values, errors, name=entry.title)
+        return await self._async_step_sign_in(
+            "reauth_confirm", user_input, self._get_reauth_entry()
+        )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the endpoint and credentials (secrets left empty are kept)."""
-        entry = self._get_reconfigure_entry()
-        auth_type: str = entry.data[CONF_AUTH_TYPE]
+        return await self._async_step_sign_in(
+            "reconfigure", user_input, self._get_reconfigure_entry()
+        )
+
+    async def _async_step_sign_in(
+        self, step_id: str, user_input: dict[str, Any] | None, entry: ConfigEntry | None = None
+    ) -> ConfigFlowResult:
+        """Ask for credentials, check them, then create the entry or update ``entry``."""
+        auth_type: str = entry.data[CONF_AUTH_TYPE] if entry else step_id
+        credentials = CREDENTIAL_FIELDS[auth_type]
+        keys = credentials if step_id == "reauth_confirm" else (CONF_ENDPOINT, *credentials)
+        reconfigure = step_id == "reconfigure"
         errors: dict[str, str] = {}
         if user_input is not None:
             user_input = _clean(user_input)
-            given = {key: value for key, value in user_input.items() if value != ""}
-            data = _entry_data(auth_type, {**entry.data, **given})
+            # Reconfiguring, a field left empty keeps its stored value.
+            given = {k: v for k, v in user_input.items() if v != "" or not reconfigure}
+            values = {**(entry.data if entry else {}), **given}
+            data = {
+                CONF_ENDPOINT: values[CONF_ENDPOINT],
+                CONF_AUTH_TYPE: auth_type,
+                **{key: values[key] for key in credentials},
+            }
             project, errors = await self._async_check(data)
             if project is not None:
                 await self.async_set_unique_id(project.id, raise_on_progress=False)
+                if entry is None:
+                    self._abort_if_unique_id_configured()
+                    return self.async_create_entry(
+                        title=project.name or project.id,
+                        data=data,
+                        options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL},
+                    )
                 self._abort_if_unique_id_mismatch()
                 return self.async_update_reload_and_abort(entry, data=data)
-        credentials = CREDENTIAL_FIELDS[auth_type]
-        fields = _schema(
-            [key for key in (CONF_ENDPOINT, *credentials) if key not in SECRET_FIELDS],
-            [key for key in credentials if key in SECRET_FIELDS],
+            # The error of a field not on the form (the stored endpoint) is a general one.
+            errors = {key if key in keys else "base": error for key, error in errors.items()}
+        placeholders = {"example_endpoint": EXAMPLE_ENDPOINT}
+        if step_id == "reauth_confirm" and entry:
+            placeholders["name"] = entry.title
+        return _form(
+            self,
+            step_id,
+            _schema(keys, SECRET_FIELDS if reconfigure else ()),
+            user_input if user_input is not None else (entry.data if entry else {}),
+            errors,
+            placeholders=placeholders,
         )
-        values = user_input if user_input is not None else entry.data
-        return self._show("reconfigure", fields, values, errors)
 
 
 # --- options -------------------------------------------------------------------------------
@@ -285,24 +269,25 @@ class _Choices:
         self._entry = entry
         self._client: ThingsCloudClient | None = None
 
-    def client(self) -> ThingsCloudClient:
-        """Return the loaded entry's client, or this flow's own."""
-        if self._entry.state is ConfigEntryState.LOADED:
-            client: ThingsCloudClient = self._entry.runtime_data.client
-            return client
-        if self._client is None:
-            self._client = create_client(self._hass, self._entry.data)
-        return self._client
-
     async def fetch[T](
         self, what: str, fetch: Callable[[ThingsCloudClient], Awaitable[T]]
     ) -> T | None:
-        """Return an API answer for the choices of a form; None (logged) when it failed."""
+        """Return an API answer (with the loaded entry's client, or this flow's own).
+
+        None (logged) when it failed: the forms stay usable without these choices.
+        """
         try:
-            return await fetch(self.client())
+            if self._client is None:
+                loaded = self._entry.state is ConfigEntryState.LOADED
+                self._client = (
+                    self._entry.runtime_data.client
+                    if loaded
+                    else create_client(self._hass, self._entry.data)
+                )
+            return await fetch(self._client)
         except ThingsCloudError as err:
             LOGGER.warning("Cannot load the ThingsCloud %s: %s", what, err)
-        except Exception:  # noqa: BLE001 - the forms stay usable without these choices
+        except Exception:  # noqa: BLE001
             LOGGER.exception("Unexpected error loading the ThingsCloud %s", what)
         return None
 
@@ -415,61 +400,40 @@ class ThingsCloudOptionsFlow(OptionsFlow):
             choices.fetch("device types", lambda client: client.get_device_types()),
             choices.fetch("device groups", lambda client: client.get_device_groups_tree()),
         )
-        self._shown = set()
-        if device_types is not None:
-            self._shown.add(CONF_DEVICE_TYPES)
-            schema[probatio.Optional(CONF_DEVICE_TYPES)] = _multi_select(
-                [
-                    SelectOptionDict(value=item.id, label=item.name or item.id)
-                    for item in device_types
-                ],
-                current.get(CONF_DEVICE_TYPES, []),
-            )
-        if groups is not None:
-            self._shown.add(CONF_GROUPS)
-            schema[probatio.Optional(CONF_GROUPS)] = _multi_select(
-                _group_options(groups, set()), current.get(CONF_GROUPS, [])
-            )
-        schema.update(_schema((), REALTIME_FIELDS))
-        suggested = {**current, **_public(user_input or {})}
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(schema), _public(suggested)
-            ),
-            errors=errors,
-        )
+        filters = {
+            CONF_DEVICE_TYPES: None
+            if device_types is None
+            else [
+                SelectOptionDict(value=type_.id, label=type_.name or type_.id)
+                for type_ in device_types
+            ],
+            CONF_GROUPS: None if groups is None else _group_options(groups, set()),
+        }
+        self._shown = {key for key, options in filters.items() if options is not None}
+        for key, options in filters.items():
+            if options is not None:
+                schema[probatio.Optional(key)] = _multi_select(options, current.get(key, []))
+        schema.update(_schema(REALTIME_FIELDS, REALTIME_FIELDS))
+        return _form(self, "init", schema, {**current, **(user_input or {})}, errors)
 
 
 # --- command switches and buttons ----------------------------------------------------------
 
 
-def _is_json(value: object, depth: int = 0) -> bool:
-    """Return whether a value can be stored and sent as JSON (finite numbers, bounded depth)."""
-    if depth > MAX_PARAMS_DEPTH:
-        return False
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if value is None or isinstance(value, str | bool | int):
-        return True
-    if isinstance(value, list):
-        return all(_is_json(item, depth + 1) for item in value)
-    return isinstance(value, dict) and all(
-        isinstance(key, str) and _is_json(item, depth + 1) for key, item in value.items()
-    )
-
-
-def _params(value: object) -> dict[str, Any] | None:
-    """Return command parameters as an object (empty when not given); None if unusable."""
-    if value is None:
-        return {}
-    return value if isinstance(value, dict) and _is_json(value) else None
+# The error of each command field that must not be empty.
+_REQUIRED_COMMAND_FIELDS: Final = {
+    CONF_NAME: "invalid_name",
+    CONF_METHOD: "invalid_method",
+    CONF_OFF_METHOD: "invalid_method",
+}
 
 
 class CommandSubentryFlow(ConfigSubentryFlow):
     """Add or change a command switch or button."""
 
-    subentry_type: str
+    platform: str
+    fields: tuple[str, ...]
+    """The fields after the device, in form order."""
     _devices: dict[str, str] | None = None
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
@@ -502,7 +466,7 @@ class CommandSubentryFlow(ConfigSubentryFlow):
     async def _async_step(
         self, step_id: str, user_input: dict[str, Any] | None, stored: Mapping[str, Any]
     ) -> SubentryFlowResult:
-        is_switch = self.subentry_type == SUBENTRY_COMMAND_SWITCH
+        """Show the command form; check it, then add or update the subentry."""
         devices = await self._async_devices()
         if devices is not None and (stored_device := stored.get(CONF_DEVICE_ID)):
             # A device the project no longer lists stays choosable for its command.
@@ -513,27 +477,24 @@ class CommandSubentryFlow(ConfigSubentryFlow):
             device_id = values.get(CONF_DEVICE_ID) or ""
             if not device_id or (devices is not None and device_id not in devices):
                 errors[CONF_DEVICE_ID] = "invalid_device"
-            if not values.get(CONF_NAME):
-                errors[CONF_NAME] = "invalid_name"
-            methods = [(CONF_METHOD, CONF_PARAMS)] + (
-                [(CONF_OFF_METHOD, CONF_OFF_PARAMS)] if is_switch else []
-            )
             data: dict[str, Any] = {
                 CONF_COMMAND_ID: stored.get(CONF_COMMAND_ID) or uuid4().hex,
                 CONF_DEVICE_ID: device_id,
-                CONF_NAME: values.get(CONF_NAME, ""),
             }
-            for method_key, params_key in methods:
-                if not values.get(method_key):
-                    errors[method_key] = "invalid_method"
-                if (params := _params(values.get(params_key))) is None:
-                    errors[params_key] = "invalid_params"
-                data[method_key], data[params_key] = values.get(method_key, ""), params
-            if is_switch:
-                data[CONF_STATE_ATTRIBUTE] = values.get(CONF_STATE_ATTRIBUTE) or None
+            for key in self.fields:
+                value = values.get(key)
+                if key in _REQUIRED_COMMAND_FIELDS:
+                    if not value:
+                        errors[key] = _REQUIRED_COMMAND_FIELDS[key]
+                    data[key] = value or ""
+                elif key == CONF_STATE_ATTRIBUTE:
+                    data[key] = value or None
+                elif (params := command_params(value)) is None:
+                    errors[key] = "invalid_params"
+                else:
+                    data[key] = params
             if not errors:
-                device_name = (devices or {}).get(device_id, device_id)
-                title = f"{data[CONF_NAME]} ({device_name})"
+                title = f"{data[CONF_NAME]} ({(devices or {}).get(device_id, device_id)})"
                 if step_id == "user":
                     return self.async_create_entry(title=title, data=data)
                 self._async_move_entity(stored, data)
@@ -550,21 +511,13 @@ class CommandSubentryFlow(ConfigSubentryFlow):
                 sort=True,
             )
         )
-        # Optional and without a default, so that no device is preselected.
-        schema: dict[probatio.Marker, Any] = {probatio.Optional(CONF_DEVICE_ID): device_selector}
-        schema.update(_schema((CONF_NAME, CONF_METHOD)))
-        schema[probatio.Optional(CONF_PARAMS)] = ObjectSelector()
-        if is_switch:
-            schema.update(_schema((CONF_OFF_METHOD,)))
-            schema[probatio.Optional(CONF_OFF_PARAMS)] = ObjectSelector()
-            schema.update(_schema((), (CONF_STATE_ATTRIBUTE,)))
-        return self.async_show_form(
-            step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(schema), user_input if user_input is not None else stored
-            ),
-            errors=errors,
-        )
+        # The device is optional and without a default, so that none is preselected.
+        schema: dict[probatio.Marker, Any] = {
+            probatio.Optional(CONF_DEVICE_ID): device_selector,
+            **_schema(self.fields, (CONF_PARAMS, CONF_OFF_PARAMS, CONF_STATE_ATTRIBUTE)),
+        }
+        shown = user_input if user_input is not None else stored
+        return _form(self, step_id, schema, shown, errors)
 
     @callback
     def _async_move_entity(self, stored: Mapping[str, Any], data: Mapping[str, Any]) -> None:
@@ -572,9 +525,8 @@ class CommandSubentryFlow(ConfigSubentryFlow):
         if stored.get(CONF_DEVICE_ID) == data[CONF_DEVICE_ID]:
             return
         entities = er.async_get(self.hass)
-        domain = "switch" if self.subentry_type == SUBENTRY_COMMAND_SWITCH else "button"
         old = f"{stored.get(CONF_DEVICE_ID)}_command_{data[CONF_COMMAND_ID]}"
-        if entity_id := entities.async_get_entity_id(domain, DOMAIN, old):
+        if entity_id := entities.async_get_entity_id(self.platform, DOMAIN, old):
             device = dr.async_get(self.hass).async_get_device_by_identifier(
                 device_identifier(data[CONF_DEVICE_ID]), self._get_entry().entry_id
             )
@@ -588,10 +540,19 @@ class CommandSubentryFlow(ConfigSubentryFlow):
 class CommandSwitchFlow(CommandSubentryFlow):
     """A switch sending one command to turn on and another to turn off."""
 
-    subentry_type = SUBENTRY_COMMAND_SWITCH
+    platform = "switch"
+    fields = (
+        CONF_NAME,
+        CONF_METHOD,
+        CONF_PARAMS,
+        CONF_OFF_METHOD,
+        CONF_OFF_PARAMS,
+        CONF_STATE_ATTRIBUTE,
+    )
 
 
 class CommandButtonFlow(CommandSubentryFlow):
     """A button sending one command."""
 
-    subentry_type = SUBENTRY_COMMAND_BUTTON
+    platform = "button"
+    fields = (CONF_NAME, CONF_METHOD, CONF_PARAMS)
