@@ -20,6 +20,7 @@ from .api import (
     ThingsCloudError,
     ThingsCloudRateLimitError,
 )
+from .api.params import InvalidInputError
 from .const import DOMAIN, MAX_SCAN_INTERVAL, MIN_SCAN_INTERVAL
 
 if TYPE_CHECKING:
@@ -68,11 +69,18 @@ def update_failed(err: ThingsCloudError) -> HomeAssistantError:
 def translated_errors(hass: HomeAssistant, entry: ThingsCloudConfigEntry) -> Iterator[None]:
     """Translate the client errors of a user's request: a write, a command or an action.
 
-    Input the client refused before sending anything is a ``ServiceValidationError``; a
-    failure is a ``HomeAssistantError``. Rejected credentials also start reauthentication.
+    Input refused before anything was sent is a ``ServiceValidationError`` (with the
+    check's own translation key where it has one); a failure is a ``HomeAssistantError``.
+    Rejected credentials also start reauthentication.
     """
     try:
         yield
+    except InvalidInputError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=err.translation_key,
+            translation_placeholders=err.translation_placeholders or None,
+        ) from err
     except ValueError as err:  # ThingsCloudInvalidIdError included
         raise ServiceValidationError(
             translation_domain=DOMAIN,

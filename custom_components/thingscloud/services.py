@@ -24,7 +24,6 @@ import probatio
 from .api import ThingsCloudClient
 from .api.const import SERIES_PAGE_RECORDS_DEFAULT
 from .api.params import (
-    InvalidInputError,
     check_page,
     data_stream_message,
     history_range,
@@ -189,12 +188,7 @@ def _action[D: str | None](
     async def action(call: ServiceCall) -> ServiceResponse:
         entry, device_id = resolve(call)
         with translated_errors(call.hass, entry):
-            try:
-                return await run(call, entry, device_id)
-            except InvalidInputError as err:
-                raise _validation_error(
-                    err.translation_key, **err.translation_placeholders
-                ) from err
+            return await run(call, entry, device_id)
 
     return action
 
