@@ -34,10 +34,11 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.thingscloud.api import JsonValue
+from custom_components.thingscloud.api.attributes import Access
 from custom_components.thingscloud.api.models import AttributeModel as ApiAttributeModel
 from custom_components.thingscloud.const import DOMAIN
 from custom_components.thingscloud.number import ThingsCloudAttributeNumber, number_mode
-from custom_components.thingscloud.thing_model import Access, AttributeSpec, describe_attribute
+from custom_components.thingscloud.thing_model import AttributeSpec, describe_attribute
 from simulator.state import AttributeModel
 from simulator.testing import RunningSimulator
 

@@ -19,13 +19,10 @@ from homeassistant.const import Platform
 import pytest
 
 from custom_components.thingscloud import thing_model
-from custom_components.thingscloud.api import vocabulary as vocab
+from custom_components.thingscloud.api import attributes, vocabulary as vocab
+from custom_components.thingscloud.api.attributes import Access, ValueType
 from custom_components.thingscloud.api.models import AttributeModel, JsonValue
-from custom_components.thingscloud.thing_model import (
-    Access,
-    ValueType,
-    describe_attribute,
-)
+from custom_components.thingscloud.thing_model import describe_attribute
 
 from .thing_model_helpers import describe
 
@@ -92,7 +89,7 @@ def test_attr_type_access(attr_type: str | None, access: Access) -> None:
 )
 def test_data_type_aliases(data_type: str | None, canonical: str | None) -> None:
     """Every data_type spelling is recognised; anything else is unknown."""
-    assert thing_model._data_type(data_type) == canonical
+    assert attributes._data_type(data_type) == canonical
 
 
 _WRITABLE = {"push": Access.DEVICE, "cloud": Access.CLOUD}
@@ -165,7 +162,7 @@ def test_enum_platform(attr_type: str) -> None:
 )
 def test_value_driven_fallback(value: JsonValue, value_type: ValueType, platform: Platform) -> None:
     """Without a model, or with an unknown data type, the value decides; never writable."""
-    assert thing_model._value_type_of(value) is value_type
+    assert attributes._value_type_of(value) is value_type
     bare = describe_attribute("thing", value, None)
     assert (bare.value_type, bare.platform, bare.access) == (value_type, platform, Access.READ_ONLY)
     assert bare.name == "thing"
@@ -542,13 +539,13 @@ def test_vocabulary_device_classes_are_home_assistant_values() -> None:
 
 def test_vocabulary_words() -> None:
     """Every canonical word has a meaning here, and no spelling means two things."""
-    assert set(vocab.ATTR_TYPES) == set(thing_model._ACCESS)
-    assert set(vocab.DATA_TYPES) == set(thing_model._VALUE_TYPES)
+    assert set(vocab.ATTR_TYPES) == set(attributes._ACCESS)
+    assert set(vocab.DATA_TYPES) == set(attributes._VALUE_TYPES)
     for table in (vocab.ATTR_TYPES, vocab.DATA_TYPES):
         meanings: dict[str, set[str]] = {}
         for key, aliases in table.items():
             for alias in (key, *aliases):
-                meanings.setdefault(thing_model._fold(alias), set()).add(key)
+                meanings.setdefault(attributes._fold(alias), set()).add(key)
         assert all(len(keys) == 1 for keys in meanings.values()), meanings
     for words in (vocab.TRUE_WORDS, vocab.FALSE_WORDS):
         assert all(word == word.strip().casefold() for word in words)

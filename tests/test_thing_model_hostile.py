@@ -10,12 +10,9 @@ from homeassistant.const import MAX_LENGTH_STATE_STATE, Platform
 from homeassistant.helpers.json import json_bytes
 import pytest
 
+from custom_components.thingscloud.api.attributes import ValueType
 from custom_components.thingscloud.api.models import AttributeModel, JsonValue
-from custom_components.thingscloud.thing_model import (
-    AttributeSpec,
-    ValueType,
-    describe_attribute,
-)
+from custom_components.thingscloud.thing_model import AttributeSpec, describe_attribute
 
 from .thing_model_helpers import describe
 

@@ -6,13 +6,10 @@ from typing import Any
 from homeassistant.const import Platform
 import pytest
 
+from custom_components.thingscloud.api.attributes import Access, ValueType
 from custom_components.thingscloud.api.models import JsonValue
-from custom_components.thingscloud.thing_model import (
-    Access,
-    Position,
-    ValueType,
-    describe_attribute,
-)
+from custom_components.thingscloud.api.values import Position
+from custom_components.thingscloud.thing_model import describe_attribute
 
 from .thing_model_helpers import describe
 

@@ -8,13 +8,13 @@ from homeassistant.const import MAX_LENGTH_STATE_STATE, Platform
 import pytest
 
 from custom_components.thingscloud.api import values
-from custom_components.thingscloud.api.models import JsonValue
-from custom_components.thingscloud.thing_model import (
+from custom_components.thingscloud.api.attributes import (
     DEFAULT_MAX_VALUE,
     DEFAULT_MIN_VALUE,
-    EnumOption,
     ValueType,
 )
+from custom_components.thingscloud.api.models import JsonValue
+from custom_components.thingscloud.api.values import EnumOption
 
 from .thing_model_helpers import describe
 

@@ -12,12 +12,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import JsonObject, JsonValue
+from .api.attributes import Access
 from .commands import CommandConfig, command_configs
 from .const import DOMAIN
 from .coordinator import Snapshot, ThingsCloudConfigEntry, ThingsCloudCoordinator
 from .devices import device_identifier, device_info, project_identifier
 from .errors import translated_errors
-from .thing_model import Access, AttributeSpec
+from .thing_model import AttributeSpec
 
 _NOTHING: Final[Any] = object()
 

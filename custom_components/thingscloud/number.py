@@ -9,9 +9,10 @@ from typing import Final, override
 from homeassistant.components.number import NumberDeviceClass, NumberEntity, NumberMode
 from homeassistant.const import Platform
 
+from .api.attributes import DEFAULT_MAX_VALUE, DEFAULT_MIN_VALUE, DEFAULT_STEP
 from .coordinator import ThingsCloudCoordinator
 from .entity import ThingsCloudAttributeEntity, attribute_platform
-from .thing_model import DEFAULT_MAX_VALUE, DEFAULT_MIN_VALUE, DEFAULT_STEP, AttributeSpec
+from .thing_model import AttributeSpec
 
 # One write at a time: a cloud API, and each write is followed by a refresh.
 PARALLEL_UPDATES = 1

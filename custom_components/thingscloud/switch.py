@@ -13,6 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .api import JsonObject, parse_bool, parse_number
+from .api.attributes import ValueType
 from .commands import CommandConfig
 from .const import SUBENTRY_COMMAND_SWITCH
 from .coordinator import ThingsCloudConfigEntry, ThingsCloudCoordinator
@@ -22,7 +23,6 @@ from .entity import (
     async_add_command_entities,
     async_add_device_entities,
 )
-from .thing_model import ValueType
 
 # One write at a time: a cloud API, and each write is followed by a refresh.
 PARALLEL_UPDATES = 1

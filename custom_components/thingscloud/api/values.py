@@ -1,6 +1,6 @@
 """ThingsCloud attribute values read as plain data: numbers, texts, JSON, positions, enum items.
 
-HA-free; ``thing_model`` turns them into Home Assistant states.
+HA-free; ``attributes`` converts with them, ``thing_model`` maps that to Home Assistant.
 """
 
 from dataclasses import dataclass

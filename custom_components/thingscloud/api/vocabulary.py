@@ -1,7 +1,8 @@
 """ThingsCloud's thing-model words as they appear in API answers (data only, HA-free).
 
-Every table of the thing-model vocabulary lives here; ``thing_model`` reads them. Units and
-device classes are spelled as Home Assistant's values (``"°C"``, ``"humidity"``).
+Every table of the thing-model vocabulary lives here; ``attributes`` and ``thing_model`` read
+them. Units and device classes are spelled as Home Assistant's values (``"°C"``,
+``"humidity"``).
 """
 
 from typing import Final
