@@ -288,10 +288,11 @@ LEGACY_COMMANDS = [
 ]
 
 
+@pytest.mark.parametrize("version", [(1, 1), (0, 1)])
 async def test_migration_moves_commands_to_subentries(
-    hass: HomeAssistant, sim: RunningSimulator
+    hass: HomeAssistant, sim: RunningSimulator, version: tuple[int, int]
 ) -> None:
-    """A 1.1 entry's two command switches and button become subentries with the same entities."""
+    """An old entry's two command switches and button become subentries, same entities."""
     entry = app_entry(sim.url, DEMO_PROJECT_NAME, DEMO_PROJECT_ID)
     entry = MockConfigEntry(
         domain=DOMAIN,
@@ -299,8 +300,8 @@ async def test_migration_moves_commands_to_subentries(
         unique_id=entry.unique_id,
         data=dict(entry.data),
         options={CONF_SCAN_INTERVAL: 60, "commands": LEGACY_COMMANDS},
-        version=1,
-        minor_version=1,
+        version=version[0],
+        minor_version=version[1],
     )
     entry.add_to_hass(hass)
     registry = er.async_get(hass)

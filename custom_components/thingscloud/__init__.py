@@ -174,12 +174,12 @@ async def async_remove_config_entry_device(
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ThingsCloudConfigEntry) -> bool:
-    """Migrate 1.1 (commands in options) to 1.2 (commands as config subentries).
+    """Migrate 1.1 and older (commands in options) to 1.2 (commands as config subentries).
 
     Home Assistant calls it only for an older entry (it refuses a newer major version).
     """
     _async_migrate_commands(hass, entry)
-    hass.config_entries.async_update_entry(entry, minor_version=2)
+    hass.config_entries.async_update_entry(entry, version=1, minor_version=2)
     return True
 
 
