@@ -26,6 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.thingscloud.api import JsonObject, ThingsCloudConnectionError
+from custom_components.thingscloud.api.const import PACING_MAX_SPACING, PACING_RETRIES
 from custom_components.thingscloud.const import (
     CONF_DEVICE_TYPES,
     CONF_GROUPS,
@@ -766,7 +767,9 @@ async def test_sustained_rate_limiting_raises_a_repair_issue(
     issue_id = f"rate_limited_{init_integration.entry_id}"
     delays = []
     for retry_after in (0, 10**9, 0):
-        sim.state.faults.set("rate_limit", "devices_stat", count=1, retry_after=retry_after)
+        # Refused again on each retry of a short wait, so that the cycle fails.
+        refusals = 1 if retry_after > PACING_MAX_SPACING else 1 + PACING_RETRIES
+        sim.state.faults.set("rate_limit", "devices_stat", count=refusals, retry_after=retry_after)
         await next_cycle(hass, freezer, seconds=3600)
         delays.append(getattr(coordinator.last_exception, "retry_after", None))
     assert delays == [10, 3600, 10]

@@ -477,19 +477,15 @@ async def test_the_client_slows_down_for_the_simulators_rate_limit(
     per_second = round(1 / SPACING) + 1  # a little more than requests a spacing apart
     sim_state.set_rate_limit(per_second)
 
-    results = await asyncio.gather(
-        *(client.get_device_attributes_raw("dev-1") for _ in range(8)), return_exceptions=True
-    )
-    limited = [result for result in results if isinstance(result, ThingsCloudRateLimitError)]
-    assert len(limited) == 8 - per_second
-    assert {error.retry_after for error in limited} == {1.0}
-    assert client.pacing == PacingState(
-        concurrency=4,
-        spacing=SPACING,
-        in_flight=0,
-        rate_limited=len(limited),
-        since_rate_limited=0.0,
-    )
+    results = await asyncio.gather(*(client.get_device_attributes_raw("dev-1") for _ in range(8)))
+    # Those over the limit get a 429 with a short Retry-After: waited out, then sent again.
+    assert results == [{"temperature": 21.5, "relay": False}] * 8
+    limited = 8 - per_second
+    statuses = [entry.status for entry in sim_state.requests("attributes_raw")]
+    assert statuses.count(429) == limited
+    assert statuses.count(200) == 8
+    assert (client.pacing.concurrency, client.pacing.spacing) == (4, SPACING)
+    assert (client.pacing.in_flight, client.pacing.rate_limited) == (0, limited)
 
     # From now on requests start a spacing apart: the limit is not hit again. (One after
     # the other: the fake clock jumps to the end of the longest of sleeps that overlap,
@@ -498,8 +494,8 @@ async def test_the_client_slows_down_for_the_simulators_rate_limit(
         result = await client.get_device_attributes_raw("dev-1")
         assert result == {"temperature": 21.5, "relay": False}
     statuses = [entry.status for entry in sim_state.requests("attributes_raw")]
-    assert statuses.count(429) == len(limited)
-    assert client.pacing.rate_limited == len(limited)
+    assert statuses.count(429) == limited
+    assert client.pacing.rate_limited == limited
     # As many answers without a 429 as it takes: a step back up.
     assert client.pacing.spacing == SPACING / 2
     assert client.pacing.concurrency == 5
@@ -521,11 +517,13 @@ async def test_sequential_requests_hit_the_limit_until_the_spacing_fits(
     # The first requests fill the simulator's one-second window at once. Without a
     # Retry-After the pacer pauses a spacing, doubled by each further 429, until the
     # pauses outlast the window (1, 2, then 4 spacings); from then on the limit is not hit again.
+    # The request refused first is sent again after each of the first two pauses: the third
+    # refusal is its error.
     assert 3 * SPACING < 1 <= 7 * SPACING
-    assert [err.retry_after for err in limited] == [None] * 3
+    assert [err.retry_after for err in limited] == [None]
     assert client.pacing.rate_limited == 3
     statuses = [entry.status for entry in sim_state.requests("project")]
-    assert statuses == [200] * per_second + [429] * 3 + [200] * (30 - per_second - 3)
+    assert statuses == [200] * per_second + [429] * 3 + [200] * (30 - per_second - 1)
     assert clock.now - START >= 7 * SPACING + 9 * 4 * SPACING  # the pauses, then 4 spacings apart
 
 
@@ -534,11 +532,10 @@ async def test_token_requests_are_paced_too(
 ) -> None:
     sim_state.faults.set("rate_limit", "access_token", count=1, retry_after=3)
 
-    with pytest.raises(ThingsCloudRateLimitError):
-        await client.get_project()
-    assert (client.pacing.concurrency, client.pacing.spacing) == (4, SPACING)
     await client.get_project()
-    # The token request waits 3 s, the next a spacing more.
+    assert (client.pacing.concurrency, client.pacing.spacing) == (4, SPACING)
+    assert sim_state.count("access_token") == 2
+    # The token request waits 3 s and is sent again, the project request a spacing later.
     assert clock.sleep_calls == near([3.0, SPACING])
 
 

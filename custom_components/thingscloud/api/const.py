@@ -105,6 +105,9 @@ PACING_MAX_PAUSE: Final = 60.0
 PACING_MIN_SPACING: Final = 0.05
 """A spacing that recovers below this many seconds is dropped."""
 
+PACING_RETRIES: Final = 2
+"""Times a request answered 429 with a short wait is sent again (after the wait)."""
+
 PACING_RECOVERY_SUCCESSES: Final = 10
 """Answers without a 429 in a row before the concurrency grows by one and the spacing halves."""
 

@@ -92,12 +92,32 @@ class Pacer:
         )
 
     async def run[T](
-        self, call: Callable[[], Awaitable[T]], *, background: bool = False, urgent: bool = False
+        self,
+        call: Callable[[], Awaitable[T]],
+        *,
+        background: bool = False,
+        urgent: bool = False,
+        retries: int = 0,
     ) -> T:
         """Run ``call`` (one HTTP exchange) in a slot and learn from its answer.
 
-        ``urgent`` requests (access tokens) go ahead of the normal requests waiting.
+        ``urgent`` requests (access tokens) go ahead of the normal requests waiting. A 429
+        asking for a short wait (at most PACING_MAX_SPACING, or none) is waited out and
+        ``call`` run again, up to ``retries`` times; a longer wait is the caller's.
         """
+        attempt = 0
+        while True:
+            try:
+                return await self._run_once(call, background=background, urgent=urgent)
+            except ThingsCloudRateLimitError as err:
+                attempt += 1
+                if attempt > retries or (err.retry_after or 0) > PACING_MAX_SPACING:
+                    raise
+                _LOGGER.debug("Sending a request again after a 429 (retry %s)", attempt)
+
+    async def _run_once[T](
+        self, call: Callable[[], Awaitable[T]], *, background: bool, urgent: bool
+    ) -> T:
         if background:
             await self._acquire_background()
         else:

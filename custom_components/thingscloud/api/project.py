@@ -23,7 +23,6 @@ from .errors import (
     ThingsCloudAuthError,
     ThingsCloudError,
     ThingsCloudNotFoundError,
-    ThingsCloudRateLimitError,
 )
 from .models import AttributeModel, Device, DeviceGroup, Project
 from .parsing import JsonValue
@@ -326,17 +325,12 @@ class ProjectReader[S: Hashable]:
     ) -> DeviceSnapshot[S]:
         """Return a device's snapshot, reading its attributes where needed.
 
-        One device's failure, whatever its cause, only makes that device unavailable; a
-        read refused as too many (HTTP 429) is sent once more first.
+        One device's failure, whatever its cause, only makes that device unavailable.
         """
         if not stale and (reused := _reusable(device, old)) is not None:
             return reused
         try:
-            try:
-                snapshot = await self._read_device(device, old)
-            except ThingsCloudRateLimitError:
-                # Once more: the pacer has slowed down, so this waits for its turn.
-                snapshot = await self._read_device(device, old)
+            snapshot = await self._read_device(device, old)
         except ThingsCloudAuthError:
             raise
         except Exception as err:  # noqa: BLE001 - one device never takes the others down

@@ -27,6 +27,7 @@ from .const import (
     ADMIN_TOKEN_LIFETIME,
     APP_TOKEN_LIFETIME,
     DEFAULT_REQUEST_TIMEOUT,
+    PACING_RETRIES,
     PATH_ACCESS_TOKEN,
     PATH_ADMIN_LOGIN,
     TOKEN_REFRESH_MARGIN,
@@ -403,6 +404,7 @@ class Transport:
                     "POST", path, token=None, query=None, data=data, token_errcodes=True
                 ),
                 urgent=True,
+                retries=PACING_RETRIES,
             )
         except ThingsCloudApiError as err:
             raise ThingsCloudAuthError(
@@ -477,7 +479,7 @@ class Transport:
                     method, path, token=used, query=query, data=data, token_errcodes=token_errcodes
                 )
 
-            return await self.pacer.run(exchange, background=background)
+            return await self.pacer.run(exchange, background=background, retries=PACING_RETRIES)
 
         try:
             return await send(await self._valid_token())
