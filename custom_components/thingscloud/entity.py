@@ -47,8 +47,9 @@ class ThingsCloudEntity(CoordinatorEntity[ThingsCloudCoordinator]):
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        if self._now_shown() != self._shown:
-            self._async_show()
+        if (shown := self._now_shown()) != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
 
 
 class ThingsCloudProjectEntity(ThingsCloudEntity):
@@ -131,6 +132,11 @@ class ThingsCloudAttributeEntity(ThingsCloudDeviceEntity):
     def name(self) -> str:
         """Return the attribute's name in the thing model."""
         return self.spec.name
+
+    @override
+    def _now_shown(self) -> tuple[object, ...]:
+        # The state and attributes follow from these alone, which are cheaper to compare.
+        return (self.available, self.attribute_value)
 
     @property
     def attribute_value(self) -> JsonValue:

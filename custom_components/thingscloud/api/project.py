@@ -422,6 +422,9 @@ def _reusable[S](device: Device, old: DeviceSnapshot[S] | None) -> DeviceSnapsho
     """
     if old is None or not old.available or device.type_id != old.device.type_id:
         return None
+    if device.active == old.device.active and old.values_ts and not old.pushed:
+        # The activity read with these values has not moved (the common case, no parsing).
+        return old if device.raw == old.device.raw else replace(old, device=device)
     reported = _report_time(device)
     if not reported or (
         device.active != old.device.active and not (old.pushed and old.values_ts >= reported)
