@@ -235,12 +235,17 @@ class ProjectReader[S: Hashable]:
         gone = await self._confirm_missing(missing, devices)
         self._unconfirmed = missing - gone - devices.keys()
 
-        reads = {
-            device_id: self._snapshot(device, old.get(device_id), device_id in stale)
-            for device_id, device in devices.items()
-        }
+        reused: dict[str, DeviceSnapshot[S]] = {}
+        reads = {}
+        for device_id, device in devices.items():
+            last = old.get(device_id)
+            if device_id not in stale and (snapshot := _reusable(device, last)) is not None:
+                reused[device_id] = snapshot
+            else:
+                reads[device_id] = self._snapshot(device, last)
         results: list[DeviceSnapshot[S]] = await _gather(*reads.values())
-        new = dict(zip(reads, results, strict=True))
+        read = dict(zip(reads, results, strict=True))
+        new = {device_id: reused.get(device_id) or read[device_id] for device_id in devices}
         # A missing device that could not be confirmed gone keeps its last snapshot.
         new.update((device_id, old[device_id]) for device_id in missing - gone if device_id in old)
         # Pushes that came while this cycle read older values stay.
@@ -320,15 +325,11 @@ class ProjectReader[S: Hashable]:
                     snapshot, values=pushed.values, values_ts=pushed.values_ts, pushed=pushed.pushed
                 )
 
-    async def _snapshot(
-        self, device: Device, old: DeviceSnapshot[S] | None, stale: bool
-    ) -> DeviceSnapshot[S]:
-        """Return a device's snapshot, reading its attributes where needed.
+    async def _snapshot(self, device: Device, old: DeviceSnapshot[S] | None) -> DeviceSnapshot[S]:
+        """Return a device's snapshot from a read of its attributes.
 
         One device's failure, whatever its cause, only makes that device unavailable.
         """
-        if not stale and (reused := _reusable(device, old)) is not None:
-            return reused
         try:
             snapshot = await self._read_device(device, old)
         except ThingsCloudAuthError:
