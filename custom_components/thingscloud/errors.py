@@ -65,6 +65,15 @@ def update_failed(err: ThingsCloudError) -> HomeAssistantError:
     )
 
 
+def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
+    """Return the translated error of input refused before anything was sent."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
 @contextmanager
 def translated_errors(hass: HomeAssistant, entry: ThingsCloudConfigEntry) -> Iterator[None]:
     """Translate the client errors of a user's request: a write, a command or an action.
@@ -76,17 +85,9 @@ def translated_errors(hass: HomeAssistant, entry: ThingsCloudConfigEntry) -> Ite
     try:
         yield
     except InvalidInputError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key=err.translation_key,
-            translation_placeholders=err.translation_placeholders or None,
-        ) from err
+        raise validation_error(err.translation_key, **err.translation_placeholders) from err
     except ValueError as err:  # ThingsCloudInvalidIdError included
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_parameter",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        raise validation_error("invalid_parameter", error=str(err)) from err
     except ThingsCloudError as err:
         if isinstance(err, ThingsCloudAuthError):
             entry.async_start_reauth(hass)

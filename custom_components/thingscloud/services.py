@@ -16,7 +16,6 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import probatio
@@ -31,7 +30,7 @@ from .api.params import (
 )
 from .const import DOMAIN, PROJECT_IDENTIFIER_PREFIX
 from .coordinator import ThingsCloudConfigEntry
-from .errors import translated_errors
+from .errors import translated_errors, validation_error
 
 _DEVICE: Final = {probatio.Required(ATTR_DEVICE_ID): cv.string}
 _TEXT: Final = probatio.All(cv.string, probatio.Length(min=1))
@@ -107,19 +106,10 @@ GET_ALARM_LOGS_SCHEMA: Final = probatio.Schema(
 )
 
 
-def _validation_error(key: str, **placeholders: str) -> ServiceValidationError:
-    """Return a translated validation error."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
-    )
-
-
 def _loaded(entry: ThingsCloudConfigEntry) -> ThingsCloudConfigEntry:
     """Return the entry if it is loaded, else refuse the action."""
     if entry.state is not ConfigEntryState.LOADED:
-        raise _validation_error("entry_not_loaded", entry_title=entry.title)
+        raise validation_error("entry_not_loaded", entry_title=entry.title)
     return entry
 
 
@@ -130,16 +120,16 @@ def _resolve_device(hass: HomeAssistant, ha_device_id: str) -> tuple[ThingsCloud
         hass, ha_device_id, domain=DOMAIN
     )
     if device is None:
-        raise _validation_error("device_not_found", device_id=ha_device_id)
+        raise validation_error("device_not_found", device_id=ha_device_id)
     name = device.name_by_user or device.name or ha_device_id
     identifiers = [value for domain, value in device.identifiers if domain == DOMAIN]
     if entry is None or not identifiers:
-        raise _validation_error("not_thingscloud_device", device_name=name)
+        raise validation_error("not_thingscloud_device", device_name=name)
     # The project's service device is "project_<project id>" (the entry's unique id).
     project = f"{PROJECT_IDENTIFIER_PREFIX}{entry.unique_id}"
     device_ids = [value for value in identifiers if value != project]
     if not device_ids:
-        raise _validation_error("project_device", device_name=name)
+        raise validation_error("project_device", device_name=name)
     return _loaded(cast("ThingsCloudConfigEntry", entry)), device_ids[0]
 
 
@@ -151,13 +141,13 @@ def _resolve_entry(hass: HomeAssistant, entry_id: str | None) -> ThingsCloudConf
             DOMAIN, include_ignore=False, include_disabled=False
         )
         if not entries:
-            raise _validation_error("no_config_entry")
+            raise validation_error("no_config_entry")
         if len(entries) > 1:
-            raise _validation_error("config_entry_required")
+            raise validation_error("config_entry_required")
         return _loaded(entries[0])
     entry = hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.domain != DOMAIN:
-        raise _validation_error("config_entry_not_found", entry_id=entry_id)
+        raise validation_error("config_entry_not_found", entry_id=entry_id)
     return _loaded(entry)
 
 
@@ -173,7 +163,7 @@ def _alarm_logs_target(call: ServiceCall) -> tuple[ThingsCloudConfigEntry, str |
         return _resolve_entry(call.hass, entry_id), None
     entry, device_id = _resolve_device(call.hass, ha_device_id)
     if entry_id is not None and entry_id != entry.entry_id:
-        raise _validation_error(
+        raise validation_error(
             "device_not_in_config_entry", device_id=ha_device_id, entry_id=entry_id
         )
     return entry, device_id

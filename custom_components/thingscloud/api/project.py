@@ -423,14 +423,12 @@ def _reusable[S](device: Device, old: DeviceSnapshot[S] | None) -> DeviceSnapsho
     """
     if old is None or not old.available or device.type_id != old.device.type_id:
         return None
-    if device.active == old.device.active and old.values_ts and not old.pushed:
-        # The activity read with these values has not moved (the common case, no parsing).
-        return old if device.raw == old.device.raw else replace(old, device=device)
-    reported = _report_time(device)
-    if not reported or (
-        device.active != old.device.active and not (old.pushed and old.values_ts >= reported)
-    ):
-        return None
+    moved = device.active != old.device.active
+    # Unmoved activity read with these values needs no parsing (the common case).
+    if moved or not old.values_ts or old.pushed:
+        reported = _report_time(device)
+        if not reported or (moved and not (old.pushed and old.values_ts >= reported)):
+            return None
     return old if device.raw == old.device.raw else replace(old, device=device)
 
 
