@@ -19,6 +19,7 @@ from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_platform, entity_registry as er
 from homeassistant.helpers.entity import Entity
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
     async_test_home_assistant,
@@ -121,12 +122,16 @@ async def ha_instance() -> AsyncIterator[HomeAssistant]:
     """A Home Assistant test instance that finds custom_components/thingscloud.
 
     Its configuration directory is a fresh temporary one: the registries the benchmark
-    saves must not pile up in the test plugin's shared directory from run to run.
+    saves must not pile up in the test plugin's shared directory from run to run. It runs
+    ``zone``, which every Home Assistant sets up at start (a default integration) and which
+    listens to every state change: a cycle's state writes cost what they cost at home.
     """
     with tempfile.TemporaryDirectory(prefix="thingscloud-bench-") as config_dir:
         async with async_test_home_assistant(config_dir=config_dir) as hass:
             # As tests/conftest.py does: let the loader look for custom integrations again.
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+            if not await async_setup_component(hass, "zone", {}):
+                raise RuntimeError("zone did not set up")
             yield hass
 
 

@@ -250,7 +250,10 @@ class ThingsCloudCoordinator(DataUpdateCoordinator[ThingsCloudData]):
             device_id: snapshot.device
             for device_id, snapshot in data.devices.items()
             if (previous := old.get(device_id)) is None
-            or _registry_fields(previous.device) != _registry_fields(snapshot.device)
+            or (
+                previous.device is not snapshot.device
+                and _registry_fields(previous.device) != _registry_fields(snapshot.device)
+            )
         }
         unregistered = [
             device for device_id, device in changed.items() if device_id not in registered

@@ -44,8 +44,10 @@ class DeviceListings:
         """
         if isinstance(data, dict) and isinstance(device_id := data.get("id"), str):
             first = self._by_filter.get(key) if key is not None else None
-            kept = self._by_filter.values()
-            for devices in kept if first is None else (first, *kept):
+            known = first.get(device_id) if first is not None else None
+            if known is not None and known.raw == data:
+                return known
+            for devices in self._by_filter.values():
                 known = devices.get(device_id)
                 if known is not None and known.raw == data:
                     return known

@@ -230,9 +230,15 @@ def api_id() -> str:
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field, api_field, api_id))
-def api_model[M](cls: type[M]) -> type[M]:
+def api_model[M: ApiModel](cls: type[M]) -> type[M]:
     """Make ``cls`` a frozen slotted dataclass (the form of every API model)."""
-    return dataclass(frozen=True, slots=True)(cls)
+    model = dataclass(frozen=True, slots=True)(cls)
+    model.field_readers = tuple(
+        (item.name, item.metadata[_READER], item.metadata[_REQUIRED])
+        for item in fields(model)
+        if _READER in item.metadata
+    )
+    return model
 
 
 class ApiModel:
@@ -244,6 +250,8 @@ class ApiModel:
 
     __slots__ = ()
     __dataclass_fields__: ClassVar[dict[str, Field[Any]]]  # set by ``api_model``
+    field_readers: ClassVar[tuple[tuple[str, Callable[[JsonValue], object], bool], ...]]
+    """(name, reader, required) of each field a reader fills; set by ``api_model``."""
 
     @classmethod
     def from_api(cls, data: object) -> Self:
@@ -254,10 +262,9 @@ class ApiModel:
     def build(cls, raw: JsonObject, **given: object) -> Self:
         """Build from ``raw``: the ``given`` fields as given, the others by their readers."""
         read: dict[str, object] = {}
-        for item in fields(cls):
-            if _READER in item.metadata:
-                value = read[item.name] = item.metadata[_READER](raw.get(item.name))
-                if value is None and item.metadata[_REQUIRED]:
-                    raise ValueError(f"object has no usable {item.name!r}")
+        for name, reader, required in cls.field_readers:
+            value = read[name] = reader(raw.get(name))
+            if value is None and required:
+                raise ValueError(f"object has no usable {name!r}")
         make: Callable[..., Self] = cls
         return make(**read, **given, raw=raw)

@@ -421,7 +421,11 @@ def _reusable[S](device: Device, old: DeviceSnapshot[S] | None) -> DeviceSnapsho
     That is a device whose activity did not move, or whose values a push brought after
     its latest activity.
     """
-    if old is None or not old.available or device.type_id != old.device.type_id:
+    if old is None or not old.available:
+        return None
+    if device is old.device and old.values_ts and not old.pushed:
+        return old  # the listing gave the very device read before (the common case)
+    if device.type_id != old.device.type_id:
         return None
     moved = device.active != old.device.active
     # Unmoved activity read with these values needs no parsing (the common case).
