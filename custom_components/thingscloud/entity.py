@@ -143,7 +143,7 @@ class ThingsCloudAttributeEntity(ThingsCloudDeviceEntity):
         """Return the attribute's value (the one just written, until the cloud's arrives)."""
         if self._optimistic is not _NOTHING:
             return self._optimistic
-        snapshot = self.coordinator.data.devices.get(self.coordinator_context)
+        snapshot = self.snapshot
         return snapshot.values.get(self.spec.identifier) if snapshot is not None else None
 
     def _shown_value(self, *kinds: type) -> Any:

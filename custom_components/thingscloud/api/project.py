@@ -421,11 +421,7 @@ def _reusable[S](device: Device, old: DeviceSnapshot[S] | None) -> DeviceSnapsho
     That is a device whose activity did not move, or whose values a push brought after
     its latest activity.
     """
-    if old is None or not old.available:
-        return None
-    if device is old.device and old.values_ts and not old.pushed:
-        return old  # the listing gave the very device read before (the common case)
-    if device.type_id != old.device.type_id:
+    if old is None or not old.available or device.type_id != old.device.type_id:
         return None
     moved = device.active != old.device.active
     # Unmoved activity read with these values needs no parsing (the common case).
@@ -433,7 +429,8 @@ def _reusable[S](device: Device, old: DeviceSnapshot[S] | None) -> DeviceSnapsho
         reported = _report_time(device)
         if not reported or (moved and not (old.pushed and old.values_ts >= reported)):
             return None
-    return old if device.raw == old.device.raw else replace(old, device=device)
+    unchanged = device is old.device or device.raw == old.device.raw
+    return old if unchanged else replace(old, device=device)
 
 
 def _with_subgroups(tree: Iterable[DeviceGroup], chosen: set[str]) -> set[str]:
